@@ -1,0 +1,5 @@
+import sys
+
+from lintplugin.cli import main
+
+sys.exit(main())

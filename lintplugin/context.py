@@ -1,0 +1,80 @@
+"""Per-file analysis state: scope facts, rule families, positions, reports."""
+
+from __future__ import annotations
+
+from typing import Dict, List, Tuple
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from lintplugin.catalogue import rule_link
+from lintplugin.checks import FAMILIES
+from lintplugin.findings import Finding
+from lintplugin.scopes import Scope, collect_scopes
+
+
+class FileContext:
+    """What the rule families of one file share."""
+
+    def __init__(self, module: cst.Module, options) -> None:
+        self.module = module
+        self.options = options
+        self._empty_module = cst.Module(body=[])
+        self._positions = None
+
+    def source_of(self, node: cst.CSTNode) -> str:
+        """The code of a (small) node, as the user wrote it, on one line."""
+        return " ".join(self._empty_module.code_for_node(node).split())
+
+    def position_of(self, node: cst.CSTNode) -> Tuple[int, int]:
+        if self._positions is None:
+            # Computing positions is a code-generation pass over the file;
+            # it is only paid when something is reported.
+            wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
+            self._positions = wrapper.resolve(PositionProvider)
+        start = self._positions[node].start
+        return start.line, start.column
+
+    def findings(self) -> List[Finding]:
+        found: List[Finding] = []
+        failures: List[str] = []
+        for scope in collect_scopes(self.module):
+            if scope.is_class:
+                continue
+            for family in FAMILIES:
+                try:
+                    found.extend(family.check(scope, self))
+                except RecursionError:
+                    failures.append(f"{self._describe(scope)} is nested too deeply")
+                except Exception as error:  # one function's failure must not hide the others
+                    failures.append(
+                        f"internal error in {family.__name__.rsplit('.', 1)[-1]} on "
+                        f"{self._describe(scope)} ({type(error).__name__}: {error})"
+                    )
+        self.failures = failures
+        return found
+
+    def _describe(self, scope: Scope) -> str:
+        if isinstance(scope.node, cst.Module):
+            return "module-level code"
+        line, _ = self.position_of(scope.node)
+        return f"function '{scope.name}' (line {line})"
+
+    def reports(self):
+        from lintplugin.engine import Report, not_analysed
+
+        found = self.findings()
+        merged: Dict[Tuple[int, str], List] = {}
+        for finding in found:
+            line, col = self.position_of(finding.node)
+            entry = merged.setdefault((line, finding.code), [col, finding, []])
+            entry[0] = min(entry[0], col)
+            if finding.subject not in entry[2]:
+                entry[2].append(finding.subject)
+        reports = [
+            Report(line, col, f"{code} {first.render(tuple(subjects))} ({rule_link(code, self.options.docs_url)})")
+            for (line, code), (col, first, subjects) in merged.items()
+        ]
+        reports.extend(not_analysed(why, self.options) for why in self.failures)
+        reports.sort(key=lambda report: (report.line, report.col, report.text))
+        return reports

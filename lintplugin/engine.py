@@ -1,0 +1,227 @@
+"""From a file's text to reports: skip early, parse once, traverse once.
+
+flake8 runs every installed plugin on every file, so the cost of this module
+is paid by every project that installs us. Three gates keep it small:
+
+1. a regular expression over the text: no socket-looking call, no work
+   (libcst is not even imported);
+2. flake8's own `ast` tree picks the functions that contain such calls;
+3. libcst parses a *sparse* copy of the file in which every other function
+   and class body is replaced by `pass` on its first line and blank lines
+   after it, so line and column numbers stay those of the real file.
+
+Then one traversal collects the scope facts every rule family reads.
+Positions are computed only when something is reported.
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import re
+from dataclasses import dataclass
+from typing import Iterable, List, Optional, Sequence
+
+from lintplugin.catalogue import rule_link
+
+# Calls that socket code makes; a superset on purpose (the rules decide).
+TRIGGER = re.compile(
+    r"(?:\.|\b)(?:"
+    r"recv(?:_into|from|from_into|msg|msg_into)?|accept|connect(?:_ex)?|"
+    r"send(?:all|to|msg|file)?|shutdown|setsockopt|makefile|do_handshake|"
+    r"socket|socketpair|create_connection|create_server|fromfd|wrap_socket"
+    r")\s*\("
+)
+
+_LEADING_WHITESPACE = re.compile(r"[ \t\f]*")
+# A top-level simple statement this long with no socket call in it is data
+# (a table, a long literal): blanking it saves parsing it.
+_LONG_STATEMENT_LINES = 30
+
+_COMPOUND = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try)
+if hasattr(ast, "TryStar"):
+    _COMPOUND += (ast.TryStar,)
+if hasattr(ast, "Match"):
+    _COMPOUND += (ast.Match,)
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+@dataclass(frozen=True)
+class Options:
+    docs_url: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Report:
+    line: int
+    col: int  # 0-based, as flake8 expects from plugins
+    text: str
+
+    @property
+    def code(self) -> str:
+        return self.text.split(" ", 1)[0]
+
+
+def analyse(tree: Optional[ast.AST], lines: Sequence[str], options: Options = Options()) -> List[Report]:
+    """Every report for one file. Never raises."""
+    try:
+        return _analyse(tree, lines, options)
+    except RecursionError:
+        return [not_analysed("it is nested too deeply for the analysis", options)]
+    except Exception as error:  # the promise to flake8: one bad file never stops the run
+        return [not_analysed(f"internal error ({type(error).__name__}: {error})", options)]
+
+
+def not_analysed(why: str, options: Options) -> Report:
+    text = (
+        f"SKT900 file not checked for socket teardown bugs: {why}; "
+        f"no SKT findings are reported for it ({rule_link('SKT900', options.docs_url)})"
+    )
+    return Report(1, 0, text)
+
+
+def _analyse(tree, lines, options) -> List[Report]:
+    text = "".join(lines)
+    if not TRIGGER.search(text):
+        return []
+    if not isinstance(tree, ast.Module):
+        tree = ast.parse(text)
+    source = sparse_source(lines, tree, _trigger_lines(text))
+    if source is None:
+        return []
+    import libcst  # deferred: most files never get here
+
+    try:
+        module = libcst.parse_module(source)
+    except libcst.ParserSyntaxError as error:
+        if source is text:
+            return [not_analysed(_parse_failure(error), options)]
+        # Our sparse copy should parse whenever the file does; if it does not,
+        # pay for the whole file rather than miss findings.
+        try:
+            module = libcst.parse_module(text)
+        except libcst.ParserSyntaxError as full_error:
+            return [not_analysed(_parse_failure(full_error), options)]
+    from lintplugin.context import FileContext
+
+    return FileContext(module, options).reports()
+
+
+def _parse_failure(error) -> str:
+    message = str(getattr(error, "message", "") or error).strip().splitlines()[0]
+    return f"libcst cannot parse it (line {error.raw_line}, column {error.raw_column}: {message})"
+
+
+def _trigger_lines(text: str) -> List[int]:
+    starts = [0]
+    position = text.find("\n")
+    while position != -1:
+        starts.append(position + 1)
+        position = text.find("\n", position + 1)
+    found = []
+    for match in TRIGGER.finditer(text):
+        line = bisect.bisect_right(starts, match.start())
+        if not found or found[-1] != line:
+            found.append(line)
+    return found
+
+
+def sparse_source(lines: Sequence[str], tree: ast.Module, trigger_lines: List[int]) -> Optional[str]:
+    """The file with every definition that makes no socket call blanked out.
+
+    Returns None when nothing is left to analyse. Module-level code is kept
+    (it is usually short, and it carries the imports and constants that
+    resolve names), except long data statements with no socket call.
+    """
+    builder = _SparseBuilder(lines, trigger_lines)
+    builder.walk(tree.body, top_level=True)
+    if not builder.kept_definitions and not builder.module_code_triggers:
+        return None
+    if not builder.blanked:
+        return "".join(lines)
+    return "".join(builder.out)
+
+
+class _SparseBuilder:
+    def __init__(self, lines: Sequence[str], trigger_lines: List[int]) -> None:
+        self.lines = lines
+        self.out = list(lines)
+        self.triggers = trigger_lines
+        self.kept_definitions = 0
+        self.module_code_triggers = False
+        self.blanked = False
+
+    def has_trigger(self, first: int, last: int) -> bool:
+        index = bisect.bisect_left(self.triggers, first)
+        return index < len(self.triggers) and self.triggers[index] <= last
+
+    def walk(self, body: List[ast.stmt], top_level: bool) -> None:
+        for position, stmt in enumerate(body):
+            first, last = _first_line(stmt), stmt.end_lineno or stmt.lineno
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                if self.has_trigger(first, last):
+                    self.kept_definitions += 1
+                else:
+                    self.blank(first, last)
+            elif isinstance(stmt, ast.ClassDef):
+                if self.has_trigger(first, last):
+                    self.walk(stmt.body, top_level=False)
+                else:
+                    self.blank(first, last)
+            elif isinstance(stmt, _COMPOUND):
+                if self.has_trigger(stmt.lineno, _header_end(stmt)):
+                    self.module_code_triggers = True
+                for block in _blocks(stmt):
+                    self.walk(block, top_level)
+            elif self.has_trigger(first, last):
+                self.module_code_triggers = True
+            elif last - first >= _LONG_STATEMENT_LINES and self._owns_lines(body, position):
+                self.blank(first, last)
+
+    def _owns_lines(self, body: List[ast.stmt], position: int) -> bool:
+        """True when no other statement shares the first or last line."""
+        stmt = body[position]
+        first, last = stmt.lineno, stmt.end_lineno or stmt.lineno
+        indent = _LEADING_WHITESPACE.match(self.lines[first - 1]).end()
+        if stmt.col_offset != indent:
+            return False
+        if position > 0 and (body[position - 1].end_lineno or 0) >= first:
+            return False
+        if position + 1 < len(body) and body[position + 1].lineno <= last:
+            return False
+        return True
+
+    def blank(self, first: int, last: int) -> None:
+        self.blanked = True
+        indent = _LEADING_WHITESPACE.match(self.lines[first - 1]).group()
+        self.out[first - 1] = indent + "pass\n"
+        for index in range(first, last):
+            self.out[index] = "\n"
+
+
+def _first_line(stmt: ast.stmt) -> int:
+    decorators = getattr(stmt, "decorator_list", None)
+    if decorators:
+        return min(stmt.lineno, *(d.lineno for d in decorators))
+    return stmt.lineno
+
+
+def _header_end(stmt: ast.stmt) -> int:
+    """Last line of a compound statement's header (before its first block)."""
+    blocks = [block for block in _blocks(stmt) if block]
+    if not blocks or not blocks[0]:
+        return stmt.lineno
+    return max(stmt.lineno, _first_line(blocks[0][0]) - 1)
+
+
+def _blocks(stmt: ast.stmt) -> Iterable[List[ast.stmt]]:
+    if isinstance(stmt, getattr(ast, "Match", ())):
+        for case in stmt.cases:
+            yield case.body
+        return
+    yield stmt.body
+    for handler in getattr(stmt, "handlers", ()):
+        yield handler.body
+    yield getattr(stmt, "orelse", [])
+    yield getattr(stmt, "finalbody", [])
+
