@@ -19,6 +19,8 @@ from __future__ import annotations
 import ast
 import bisect
 import re
+import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Iterable, List, Optional, Sequence
 
@@ -65,11 +67,29 @@ class Report:
 def analyse(tree: Optional[ast.AST], lines: Sequence[str], options: Options = Options()) -> List[Report]:
     """Every report for one file. Never raises."""
     try:
-        return _analyse(tree, lines, options)
+        with _recursion_headroom():
+            return _analyse(tree, lines, options)
     except RecursionError:
         return [not_analysed("it is nested too deeply for the analysis", options)]
     except Exception as error:  # the promise to flake8: one bad file never stops the run
         return [not_analysed(f"internal error ({type(error).__name__}: {error})", options)]
+
+
+@contextmanager
+def _recursion_headroom():
+    """libcst visits trees recursively (about three frames per level), so
+    long operator chains exceed Python's default limit of 1000 well before
+    they are unusual code. From 3.11 on Python calls no longer use the C
+    stack, so a higher limit is safe; older versions get a smaller rise."""
+    wanted = 12000 if sys.version_info >= (3, 11) else 4000
+    previous = sys.getrecursionlimit()
+    if previous < wanted:
+        sys.setrecursionlimit(wanted)
+    try:
+        yield
+    finally:
+        if previous < wanted:
+            sys.setrecursionlimit(previous)
 
 
 def not_analysed(why: str, options: Options) -> Report:
@@ -93,23 +113,33 @@ def _analyse(tree, lines, options) -> List[Report]:
 
     try:
         module = libcst.parse_module(source)
-    except libcst.ParserSyntaxError as error:
+    except Exception as error:
         if source is text:
             return [not_analysed(_parse_failure(error), options)]
         # Our sparse copy should parse whenever the file does; if it does not,
         # pay for the whole file rather than miss findings.
         try:
             module = libcst.parse_module(text)
-        except libcst.ParserSyntaxError as full_error:
+        except Exception as full_error:
             return [not_analysed(_parse_failure(full_error), options)]
     from lintplugin.context import FileContext
 
     return FileContext(module, options).reports()
 
 
-def _parse_failure(error) -> str:
-    message = str(getattr(error, "message", "") or error).strip().splitlines()[0]
-    return f"libcst cannot parse it (line {error.raw_line}, column {error.raw_column}: {message})"
+def _parse_failure(error: Exception) -> str:
+    """Why libcst gave up, in one line (its messages span several)."""
+    import libcst
+
+    if isinstance(error, RecursionError):
+        return "it is nested too deeply for libcst to parse"
+    if isinstance(error, libcst.ParserSyntaxError):
+        lines = str(error.message).strip().splitlines() or ["syntax error"]
+        return f"libcst cannot parse it (line {error.raw_line}, column {error.raw_column + 1}: {lines[0]})"
+    # libcst's parser has known gaps on valid code (it can fail with a
+    # TypeError while building nodes): name the failure, never a traceback.
+    detail = " ".join(str(error).split())[:160]
+    return f"libcst cannot parse it ({type(error).__name__}: {detail})"
 
 
 def _trigger_lines(text: str) -> List[int]:
