@@ -1,0 +1,67 @@
+"""Code, docs, examples and the README never drift apart.
+
+The set of rule codes must be the same in the catalogue, the rules/ pages,
+the README's rule table, the CHANGELOG and the eval files; every link we
+print must be one of the public references the project vetted.
+"""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from expectations import REPO, expected_reports
+from lintplugin.catalogue import RULES
+
+CODE = re.compile(r"\bSKT\d{3}\b")
+REFERENCES = REPO.parent / "shared" / "references.md"
+
+
+def catalogue_codes():
+    return set(RULES)
+
+
+def test_rule_pages_match_catalogue():
+    pages = {path.stem for path in (REPO / "rules").glob("SKT*.md")}
+    assert pages == catalogue_codes()
+
+
+def test_readme_table_matches_catalogue():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    rows = set(re.findall(r"^\|\s*(SKT\d{3})\s*\|", readme, flags=re.MULTILINE))
+    assert rows == catalogue_codes()
+
+
+def test_changelog_matches_catalogue():
+    changelog = (REPO / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert set(CODE.findall(changelog)) == catalogue_codes()
+
+
+def test_eval_files_cover_catalogue():
+    annotated = set()
+    for path in (REPO / "tests" / "eval_files").glob("*.py"):
+        annotated |= {code for _, code in expected_reports(path.read_text(encoding="utf-8"))}
+    assert annotated == catalogue_codes()
+
+
+def test_codes_fit_flake8_selection_syntax():
+    # flake8 only accepts codes matching ^[A-Z]{1,3}[0-9]{0,3}$ in select/ignore.
+    for code in RULES:
+        assert re.fullmatch(r"[A-Z]{1,3}[0-9]{0,3}", code), code
+
+
+def test_names_are_unique_kebab_case():
+    names = [rule.name for rule in RULES.values()]
+    assert len(names) == len(set(names))
+    for name in names:
+        assert re.fullmatch(r"[a-z]+(-[a-z]+)*", name), name
+
+
+@pytest.mark.skipif(not REFERENCES.is_file(), reason="shared/references.md is not beside the checkout")
+def test_every_link_is_a_vetted_reference():
+    vetted = set(re.findall(r"https?://[^\s)>]+", REFERENCES.read_text(encoding="utf-8")))
+    used = {rule.link for rule in RULES.values() if rule.link}
+    for page in (REPO / "rules").glob("SKT*.md"):
+        used |= set(re.findall(r"https?://[^\s)>]+", page.read_text(encoding="utf-8")))
+    unvetted = {link for link in used if link.split("#:~:")[0] not in vetted}
+    assert not unvetted, f"links not in shared/references.md: {sorted(unvetted)}"
