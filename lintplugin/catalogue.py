@@ -27,6 +27,36 @@ RULES: Dict[str, Rule] = {
     rule.code: rule
     for rule in (
         Rule(
+            code="SKT101",
+            name="error-path-leak",
+            summary="An owned socket is left open when a call on it raises (recv, send, connect, TLS handshake).",
+            link="https://blog.cloudflare.com/this-is-strictly-a-violation-of-the-tcp-specification/",
+        ),
+        Rule(
+            code="SKT102",
+            name="eof-leak",
+            summary="A receive returned end-of-file (b'') and that path loses the owned socket without closing it.",
+            link="https://www.rfc-editor.org/rfc/rfc9293#section-3.6",
+        ),
+        Rule(
+            code="SKT103",
+            name="eof-ignored",
+            summary="A receive loop never leaves on end-of-file (b''): it spins and the socket sits in CLOSE_WAIT.",
+            link="https://www.rfc-editor.org/rfc/rfc9293#section-3.10.4",
+        ),
+        Rule(
+            code="SKT104",
+            name="error-swallowed",
+            summary="An except clause around a receive swallows connection errors and keeps using the socket.",
+            link="https://blog.cloudflare.com/when-tcp-sockets-refuse-to-die/",
+        ),
+        Rule(
+            code="SKT105",
+            name="never-closed",
+            summary="A socket the function acquired is lost on a normal path without being closed or handed on.",
+            link="https://google.github.io/styleguide/pyguide.html#311-files-sockets-and-similar-stateful-resources",
+        ),
+        Rule(
             code="SKT201",
             name="linger-zero",
             summary="SO_LINGER with l_onoff=1, l_linger=0 turns close() into an abortive reset (RST).",

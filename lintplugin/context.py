@@ -10,6 +10,9 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from lintplugin.catalogue import rule_link
 from lintplugin.checks import FAMILIES
 from lintplugin.findings import Finding
+from lintplugin.flow.cfg import AnalysisLimit, build_cfg
+from lintplugin.ownership import OwnershipAnalysis
+from lintplugin.sockets import SocketModel
 from lintplugin.scopes import Scope, collect_scopes
 
 
@@ -21,6 +24,26 @@ class FileContext:
         self.options = options
         self._empty_module = cst.Module(body=[])
         self._positions = None
+        self._models = {}
+        self._ownership = {}
+
+    def ownership(self, scope: Scope):
+        """The ownership dataflow of a function, built once and shared by rule families."""
+        key = id(scope)
+        if key not in self._ownership:
+            analysis = None
+            model = self.socket_model(scope)
+            if model is not None and not model.is_module:
+                analysis = OwnershipAnalysis(model, sinks_at_exit=True)
+                analysis.run()
+            self._ownership[key] = analysis
+        return self._ownership[key]
+
+    def socket_model(self, scope: Scope):
+        key = id(scope)
+        if key not in self._models:
+            self._models[key] = SocketModel(scope, build_cfg(scope.node), self.source_of)
+        return self._models[key]
 
     def source_of(self, node: cst.CSTNode) -> str:
         """The code of a (small) node, as the user wrote it, on one line."""
@@ -44,6 +67,9 @@ class FileContext:
             for family in FAMILIES:
                 try:
                     found.extend(family.check(scope, self))
+                except AnalysisLimit as limit:
+                    failures.append(f"{self._describe(scope)} is too large to analyse ({limit})")
+                    break
                 except RecursionError:
                     failures.append(f"{self._describe(scope)} is nested too deeply")
                 except Exception as error:  # one function's failure must not hide the others

@@ -23,7 +23,9 @@ class Finding:
     template: str
 
     def render(self, subjects: Tuple[str, ...]) -> str:
-        return self.template.format(subject=_join_subjects(subjects))
+        noun = "socket" if len(subjects) == 1 else "sockets"
+        joined = _join_subjects(subjects)
+        return self.template.format(subject=joined, sockets=f"{noun} {joined}")
 
 
 def _join_subjects(subjects: Tuple[str, ...]) -> str:

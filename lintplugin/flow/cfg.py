@@ -43,15 +43,16 @@ class AnalysisLimit(Exception):
 
 
 class Node:
-    __slots__ = ("index", "kind", "cst", "info", "succ", "pred")
+    __slots__ = ("index", "kind", "cst", "info", "succ", "pred", "loop")
 
-    def __init__(self, index: int, kind: str, node: Optional[cst.CSTNode], info) -> None:
+    def __init__(self, index: int, kind: str, node: Optional[cst.CSTNode], info, loop: int = -1) -> None:
         self.index = index
         self.kind = kind
         self.cst = node
         self.info = info
         self.succ: List[Tuple[int, int]] = []
         self.pred: List[Tuple[int, int]] = []
+        self.loop = loop  # header index of the innermost loop whose body holds this node, or -1
 
     def __repr__(self) -> str:  # for test failures
         return f"<{self.index}:{self.kind}>"
@@ -66,6 +67,15 @@ class CFG:
 
     def edges(self) -> List[Tuple[int, int, int]]:
         return [(node.index, target, kind) for node in self.nodes for target, kind in node.succ]
+
+    def in_loop(self, index: int, header: int) -> bool:
+        """Whether node `index` lies in the body of the loop headed by `header`."""
+        loop = self.nodes[index].loop
+        while loop != -1:
+            if loop == header:
+                return True
+            loop = self.nodes[loop].loop
+        return False
 
 
 # -- exception classification ---------------------------------------------
@@ -230,7 +240,12 @@ class _Builder:
     def add(self, kind: str, node: Optional[cst.CSTNode] = None, info=None) -> Node:
         if len(self.cfg.nodes) >= self.budget:
             raise AnalysisLimit(f"more than {self.budget} control-flow nodes")
-        created = Node(len(self.cfg.nodes), kind, node, info)
+        loop = -1
+        for frame in reversed(self.frames):
+            if isinstance(frame, _LoopFrame):
+                loop = frame.header.index
+                break
+        created = Node(len(self.cfg.nodes), kind, node, info, loop)
         self.cfg.nodes.append(created)
         return created
 

@@ -1,0 +1,403 @@
+"""SKT1xx: CLOSE_WAIT leaks.
+
+SKT101 error-path-leak, SKT102 eof-leak and SKT105 never-closed come from the
+ownership dataflow (lintplugin/ownership.py): each path class that reaches
+a sink with the socket open names one of them. SKT103 eof-ignored and
+SKT104 error-swallowed judge receive loops and their except clauses.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator, List, Optional
+
+import libcst as cst
+
+from lintplugin.findings import Finding
+from lintplugin.ownership import Leak, PathClass
+from lintplugin.scopes import Scope
+
+CLOSE_WAIT = "the connection stays in CLOSE_WAIT and its descriptor leaks"
+
+
+def check(scope: Scope, context) -> Iterator[Finding]:
+    model = context.socket_model(scope)
+    yield from eof_ignored(model, context)
+    yield from error_swallowed(model, context)
+    analysis = context.ownership(scope)
+    if analysis is None:
+        return
+    for leak in analysis.leaks():
+        yield from _leak_findings(leak, analysis, context)
+
+
+def _leak_findings(leak: Leak, analysis, context) -> Iterator[Finding]:
+    origin = _origin(leak, context)
+    if leak.normal:
+        site, how = min(leak.normal, key=lambda item: context.position_of(item[0]))
+        sink = leak.sinks.get(PathClass("normal", (site, how)))
+        yield Finding(
+            code="SKT105",
+            node=site,
+            subject=leak.name,
+            template=(
+                f"{{sockets}} ({how} here) is never closed on the normal path: "
+                f"{_sink_phrase(sink, leak.name, analysis, context)} without close(), so the "
+                "descriptor leaks and a peer that closes leaves it in CLOSE_WAIT; close it in "
+                "'finally' or use 'with'"
+            ),
+        )
+        return  # one report per leaked socket
+    if leak.errors:
+        ordered = sorted(set(leak.errors), key=context.position_of)
+        first = ordered[0]
+        more = len(ordered) - 1
+        more_text = f" ({more} more {'calls leak' if more > 1 else 'call leaks'} it the same way)" if more else ""
+        yield Finding(
+            code="SKT101",
+            node=first,
+            subject=leak.name,
+            template=(
+                f"{{sockets}} ({origin}) is never closed {_failure_phrase(first, context)}: "
+                f"{CLOSE_WAIT}{more_text}; close it in 'finally' or use 'with'"
+            ),
+        )
+    for receive in sorted(set(leak.eofs), key=context.position_of):
+        sink = leak.sinks.get(PathClass("eof", receive))
+        yield Finding(
+            code="SKT102",
+            node=receive,
+            subject=leak.name,
+            template=(
+                f"{{sockets}} ({origin}) is not closed when {_call_name(receive)} returns b'' "
+                f"(the peer closed its end): {_sink_phrase(sink, leak.name, analysis, context)} "
+                f"without closing it, so {CLOSE_WAIT}; close it before leaving, or use 'with'"
+            ),
+        )
+
+
+def _origin(leak: Leak, context) -> str:
+    node, how = leak.origin
+    if node is None:
+        return "a parameter this function closes"
+    line, _ = context.position_of(node)
+    return f"{how} on line {line}"
+
+
+def _call_name(node: cst.CSTNode) -> str:
+    if isinstance(node, cst.Call):
+        func = node.func
+        if isinstance(func, cst.Attribute):
+            return f"{func.attr.value}()"
+        if isinstance(func, cst.Name):
+            return f"{func.value}()"
+    return "the call"
+
+
+def _failure_phrase(node: cst.CSTNode, context) -> str:
+    if isinstance(node, cst.Raise):
+        return "when this 'raise' leaves"
+    return f"if {_call_name(node)} raises"
+
+
+def _sink_phrase(sink: Optional[int], name: str, analysis, context) -> str:
+    if sink is None:
+        return "it is lost"
+    node = analysis.cfg.nodes[sink]
+    if node.kind == "exit":
+        return "the function returns"
+    if node.kind == "raise_exit":
+        return "an exception leaves the function"
+    if node.cst is not None:
+        line, _ = context.position_of(node.cst)
+        return f"'{name}' is rebound on line {line}"
+    return "it is lost"
+
+
+# -- SKT103 eof-ignored ------------------------------------------------------------
+
+_NOT_FOR_EOF_LOOPS = ("recvfrom", "recvfrom_into", "recvmsg", "recvmsg_into")
+
+
+def eof_ignored(model, context) -> Iterator[Finding]:
+    cfg = model.cfg
+    for index, node in enumerate(cfg.nodes):
+        if node.loop == -1 or cfg.nodes[node.loop].kind != "test":
+            continue  # not in a while loop (a for loop, or no loop at all)
+        for data, receiver, call in received_names(model, index):
+            header = cfg.nodes[node.loop]
+            if not _runs_forever_on_eof(header.info, data, model):
+                continue
+            if _eof_leaves_loop(model, header.index, data, call, receiver):
+                continue
+            yield Finding(
+                code="SKT103",
+                node=call,
+                subject=receiver,
+                template=(
+                    f"{_call_name(call)} on {{subject}} is in a loop that never ends on b'': "
+                    "when the peer closes, every receive returns b'' at once, the loop spins "
+                    "and the socket sits in CLOSE_WAIT; leave the loop (and close) when it "
+                    "returns b''"
+                ),
+            )
+
+
+def received_names(model, index: int):
+    """(data name, receiver, call) for `name = sock.recv(n)`-like bindings at a node."""
+    node = model.cfg.nodes[index]
+    statement = node.cst
+    found = []
+    targets = []
+    if node.kind == "stmt" and isinstance(statement, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
+        value = statement.value
+        if isinstance(statement, cst.Assign):
+            targets = [t.target for t in statement.targets]
+        else:
+            targets = [statement.target]
+        targets = [(t, value) for t in targets]
+    if node.kind != "test" or not isinstance(node.info, cst.While):
+        # receives in a while condition leave the loop through the condition
+        for current in _named_expressions(statement):
+            targets.append((current.target, current.value))
+    for target, value in targets:
+        if isinstance(value, cst.Await):
+            value = value.expression
+        if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute)):
+            continue
+        if isinstance(target, cst.Tuple) and target.elements:
+            target = target.elements[0].value  # data, addr = sock.recvfrom(n)
+        name = _dotted(target)
+        receiver = _dotted(value.func.value)
+        method = value.func.attr.value
+        if name is None or receiver is None or method in _NOT_FOR_EOF_LOOPS:
+            continue
+        if model.is_stream_receive(receiver, method, value):
+            found.append((name, receiver, value))
+    return found
+
+
+def _named_expressions(statement) -> List[cst.NamedExpr]:
+    if statement is None or not isinstance(statement, cst.CSTNode):
+        return []
+    found, stack = [], [statement]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.NamedExpr):
+            found.append(current)
+        if isinstance(current, (cst.Lambda, cst.FunctionDef, cst.ClassDef, cst.IndentedBlock)):
+            continue
+        stack.extend(current.children)
+    return found
+
+
+def _dotted(node) -> Optional[str]:
+    from lintplugin.scopes import dotted_name
+
+    return dotted_name(node) if isinstance(node, (cst.Name, cst.Attribute)) else None
+
+
+def _runs_forever_on_eof(loop: cst.While, data: str, model) -> bool:
+    """Whether nothing but received data moves the loop's condition (spec: SKT103)."""
+    from lintplugin.flow.cfg import _always_true
+
+    test = loop.test
+    if _always_true(test):
+        return True
+    names, calls = _condition_parts(test)
+    if calls or not names:
+        return False  # a deadline, a method asked each turn, a constant: not ours to judge
+    if data in names:
+        return False  # `while data:` ends on b''
+    assigned = _assignments_in(loop.body)
+    received = {data} | {name for name, _ in assigned.get("__received__", [])}
+    for name in names:
+        for kind, value in assigned.get(name, []):
+            if not (kind == "aug" and _made_of_received(value, received)):
+                return False  # the condition also moves on its own: bounded
+    return True
+
+
+def _condition_parts(test):
+    names, calls = set(), 0
+    stack = [test]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Call):
+            if isinstance(current.func, cst.Name) and current.func.value == "len":
+                stack.extend(arg.value for arg in current.args)
+            else:
+                calls += 1
+            continue
+        if isinstance(current, (cst.Name, cst.Attribute)):
+            name = _dotted(current)
+            if name is not None:
+                if name not in ("True", "False", "None"):
+                    names.add(name)
+                continue
+        stack.extend(current.children)
+    return names, calls
+
+
+def _assignments_in(block) -> dict:
+    """name -> [(kind, value)] for assignments in a loop body (not nested scopes)."""
+    found: dict = {}
+    stack = [block]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        if isinstance(current, cst.Assign):
+            for target in current.targets:
+                for name in _target_names(target.target):
+                    found.setdefault(name, []).append(("set", current.value))
+        elif isinstance(current, cst.AugAssign):
+            for name in _target_names(current.target):
+                found.setdefault(name, []).append(("aug", current.value))
+        elif isinstance(current, cst.AnnAssign) and current.value is not None:
+            for name in _target_names(current.target):
+                found.setdefault(name, []).append(("set", current.value))
+        elif isinstance(current, cst.NamedExpr):
+            for name in _target_names(current.target):
+                found.setdefault(name, []).append(("set", current.value))
+        elif isinstance(current, cst.For):
+            for name in _target_names(current.target):
+                found.setdefault(name, []).append(("set", None))
+        stack.extend(current.children)
+    # names bound straight from a receive are data too (`n = sock.recv_into(view)`)
+    for name, values in list(found.items()):
+        for kind, value in values:
+            if kind == "set" and _is_receive_call(value):
+                found.setdefault("__received__", []).append((name, value))
+    return found
+
+
+def _target_names(target) -> List[str]:
+    if isinstance(target, (cst.Tuple, cst.List)):
+        names = []
+        for element in target.elements:
+            names.extend(_target_names(element.value))
+        return names
+    name = _dotted(target)
+    return [name] if name else []
+
+
+def _is_receive_call(value) -> bool:
+    if isinstance(value, cst.Await):
+        value = value.expression
+    return (
+        isinstance(value, cst.Call)
+        and isinstance(value.func, cst.Attribute)
+        and value.func.attr.value in ("recv", "recv_into", "read", "readline", "readinto", "read1")
+    )
+
+
+def _made_of_received(value, received) -> bool:
+    if value is None:
+        return False
+    if _is_receive_call(value):
+        return True
+    names, calls = _condition_parts(value)
+    return bool(names) and not calls and names <= received
+
+
+def _eof_leaves_loop(model, header: int, data: str, call, receiver: str) -> bool:
+    """Whether some end-of-file branch of `data` (or `call`) leads out of the loop."""
+    from lintplugin.flow.cfg import EXC, FALSE, NORMAL, RERAISE, TRUE
+    from lintplugin.sockets import eof_test
+
+    cfg = model.cfg
+    for index, node in enumerate(cfg.nodes):
+        if node.kind != "test" or index == header or not cfg.in_loop(index, header):
+            continue
+        found = eof_test(node.cst, _receive_matcher(call), loop=False)
+        if found is None or (found.data != data and found.receive is not call):
+            continue
+        starts = [target for target, kind in node.succ if kind == found.eof_edge]
+        seen = set(starts)
+        todo = list(starts)
+        while todo:
+            current = todo.pop()
+            if current == header:
+                continue
+            if not cfg.in_loop(current, header) or model.closes(current, receiver):
+                return True
+            for target, kind in cfg.nodes[current].succ:
+                leaving = kind in (NORMAL, TRUE, FALSE, RERAISE) or (
+                    kind == EXC and cfg.nodes[current].kind == "raise"
+                )
+                if leaving and target not in seen:
+                    seen.add(target)
+                    todo.append(target)
+    return False
+
+
+def _receive_matcher(call):
+    def receive_in(value):
+        if value is call:
+            return None, call
+        return None
+
+    return receive_in
+
+
+# -- SKT104 error-swallowed ---------------------------------------------------------
+
+_CONNECTION_ERRORS = {
+    "", "OSError", "IOError", "EnvironmentError", "socket.error", "error", "select.error",
+    "Exception", "BaseException", "ConnectionError", "ConnectionResetError",
+    "ConnectionAbortedError", "BrokenPipeError", "ssl.SSLError", "SSLError",
+    "ssl.SSLEOFError", "SSLEOFError", "ssl.SSLZeroReturnError", "SSLZeroReturnError",
+}
+
+
+def error_swallowed(model, context) -> Iterator[Finding]:
+    from lintplugin.flow.cfg import EXC
+
+    cfg = model.cfg
+    for handler in cfg.nodes:
+        if handler.kind != "handler":
+            continue
+        names = handler.info.names
+        if not any(name in _CONNECTION_ERRORS for name in names):
+            continue
+        receivers = []
+        for source, kind in handler.pred:
+            if kind != EXC:
+                continue
+            for receiver, method, call in model.method_calls(source):
+                if model.is_stream_receive(receiver, method, call) and receiver not in receivers:
+                    receivers.append(receiver)
+        for receiver in receivers:
+            if _carries_on(model, handler.index, receiver):
+                caught = ", ".join(name or "everything" for name in names)
+                yield Finding(
+                    code="SKT104",
+                    node=handler.cst,
+                    subject=receiver,
+                    template=(
+                        f"'except {caught}' around a receive on {{subject}} swallows the error and "
+                        "keeps using the socket: after a reset or a closed peer every later call "
+                        "fails the same way and the socket is never closed (CLOSE_WAIT); close it "
+                        "and stop, or re-raise"
+                    ),
+                )
+
+
+def _carries_on(model, handler: int, receiver: str) -> bool:
+    from lintplugin.flow.cfg import FALSE, NORMAL, TRUE
+
+    cfg = model.cfg
+    seen = {handler}
+    todo = [handler]
+    while todo:
+        current = todo.pop()
+        if current != handler:
+            if model.closes(current, receiver) or cfg.nodes[current].kind == "raise":
+                continue
+            if model.uses(current, receiver):
+                return True
+        for target, kind in cfg.nodes[current].succ:
+            if kind in (NORMAL, TRUE, FALSE) and target not in seen:
+                seen.add(target)
+                todo.append(target)
+    return False
