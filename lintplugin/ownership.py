@@ -175,15 +175,16 @@ class OwnershipAnalysis:
                 self.leak_sinks[key] = node_index
             bits ^= low
 
-    def _to_class(self, name: str, bits: int, make: PathClass) -> int:
+    def _to_class(self, name: str, bits: int, make: PathClass, raise_statement: bool = False) -> int:
         """Re-class the open paths in `bits`.
 
         An exception makes every open path an error path of *that* exception
         (the one that actually leaves the socket open, even if an earlier one
-        was caught and the code carried on). End-of-file re-classes only the
-        normal paths: an error path stays an error path.
+        was caught and the code carried on). A `raise` statement and
+        end-of-file re-class only the normal paths: a bare re-raise keeps
+        blaming the call that failed, and raising on end-of-file is SKT102.
         """
-        if make.kind == "err":
+        if make.kind == "err" and not raise_statement:
             return self._bit(name, make) if bits else 0
         result = 0
         moved = False
@@ -217,7 +218,9 @@ class OwnershipAnalysis:
         for name in sources:
             slot = self.slot.get(name)
             if slot is not None and values[slot]:
-                exc[slot] = self._to_class(name, values[slot], PathClass("err", index))
+                exc[slot] = self._to_class(
+                    name, values[slot], PathClass("err", index), raise_statement=node.kind == "raise"
+                )
         for name, slot in self.data_slots.items():
             exc[slot] = values[slot]
         outputs[EXC] = tuple(exc)

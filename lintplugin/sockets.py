@@ -350,7 +350,12 @@ class SocketModel:
             yield Event("close", name, call)  # an ExitStack closes it on every way out
             return
         if short in WRAPPING_METHODS or qualified in ACQUIRING_FUNCTIONS:
-            return  # ssl wrapping: handled as a move by the assignment
+            # ssl wrapping: `tls = ctx.wrap_socket(raw)` moves the socket to
+            # `tls` (see the assignment); returned or passed on inline, it
+            # leaves with the wrapper.
+            if not _is_assigned_to_name(node.cst, call):
+                yield Event("handoff", name, call)
+            return
         if SHUTDOWN_WORD in short.lower():
             yield Event("shutdown", name, call, detail="helper")
             return
@@ -522,6 +527,13 @@ def _is_zero(node: cst.BaseExpression) -> bool:
 
 def _is_one(node: cst.BaseExpression) -> bool:
     return isinstance(node, cst.Integer) and node.value == "1"
+
+
+def _is_assigned_to_name(statement, call: cst.Call) -> bool:
+    if isinstance(statement, (cst.Assign, cst.AnnAssign)) and statement.value is call:
+        targets = statement.targets if isinstance(statement, cst.Assign) else [statement]
+        return all(isinstance(t.target, cst.Name) for t in targets)
+    return False
 
 
 def _method(call: cst.Call) -> Optional[str]:

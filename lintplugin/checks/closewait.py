@@ -125,6 +125,8 @@ def eof_ignored(model, context) -> Iterator[Finding]:
             continue  # not in a while loop (a for loop, or no loop at all)
         for data, receiver, call in received_names(model, index):
             header = cfg.nodes[node.loop]
+            if receiver in _assignments_in(header.info.body):
+                continue  # a new socket every turn (the next accept()): no spinning on one
             if not _runs_forever_on_eof(header.info, data, model):
                 continue
             if _eof_leaves_loop(model, header.index, data, call, receiver):

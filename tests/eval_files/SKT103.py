@@ -1,0 +1,133 @@
+"""SKT103 eof-ignored: a receive loop that never leaves on b''."""
+import socket
+import time
+
+
+def pump(src, dst):
+    try:
+        while True:
+            chunk = src.recv(4096)  # SKT103
+            dst.sendall(chunk)
+    finally:
+        src.close()
+
+
+def skip_empty(conn, handle):
+    with conn:
+        while True:
+            data = conn.recv(1024)  # SKT103
+            if not data:
+                continue  # ignoring end-of-file
+            handle(data)
+
+
+def recv_exact(sock, n):
+    buf = b""
+    while len(buf) < n:
+        chunk = sock.recv(n - len(buf))  # SKT103
+        buf += chunk
+    return buf
+
+
+def recv_into_exact(sock, view, size):
+    got = 0
+    while got < size:
+        n = sock.recv_into(view[got:])  # SKT103
+        got += n
+    return got
+
+
+class Reader:
+    def run(self):
+        while self.running:
+            data = self.sock.recv(4096)  # SKT103
+            if data == b"PING":
+                self.sock.sendall(b"PONG")
+
+
+# Look-alikes: these leave the loop on b'' or are bounded
+
+
+def until_eof(conn):
+    with conn:
+        while True:
+            data = conn.recv(1024)
+            if not data:
+                break
+            conn.sendall(data)
+
+
+def walrus(conn):
+    with conn:
+        while (data := conn.recv(1024)):
+            conn.sendall(data)
+
+
+def while_data(conn):
+    try:
+        data = conn.recv(1024)
+        while data:
+            conn.sendall(data)
+            data = conn.recv(1024)
+    finally:
+        conn.close()
+
+
+def raises_on_eof(sock, n):
+    buf = b""
+    while len(buf) < n:
+        chunk = sock.recv(n - len(buf))
+        if not chunk:
+            raise ConnectionError("peer closed mid-frame")
+        buf += chunk
+    return buf
+
+
+def returns_on_eof(sock):
+    while True:
+        data = sock.recv(16)
+        if len(data) == 0:
+            return None
+        if data.endswith(b"\n"):
+            return data
+
+
+def bounded_by_counter(sock):
+    attempts = 0
+    while attempts < 5:
+        data = sock.recv(16)
+        attempts += 1
+    return data
+
+
+def bounded_by_deadline(sock, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        data = sock.recv(16)
+    return data
+
+
+def for_loop(sock):
+    for _ in range(3):
+        data = sock.recv(16)
+    return data
+
+
+def datagram(sock):
+    while True:
+        data, addr = sock.recvfrom(2048)
+        sock.sendto(data, addr)
+
+
+def pipe_like(conn):
+    while True:
+        message = conn.recv()  # multiprocessing Connection.recv() takes no size
+        print(message)
+
+
+def closes_on_eof(self):
+    while True:
+        data = self.sock.recv(1024)
+        if not data:
+            self.sock.close()  # the next recv() raises: the loop does not spin
+        print(data)

@@ -1,0 +1,97 @@
+"""SKT104 error-swallowed: an except around a receive that carries on with the socket."""
+import socket
+
+
+def serve(self):
+    while True:
+        try:
+            data = self.sock.recv(1024)
+        except OSError:  # SKT104
+            continue
+        if not data:
+            break
+        self.sock.sendall(data)
+
+
+def poll(self):
+    while self.running:
+        try:
+            chunk = self.conn.recv(4096)  # SKT103
+        except:  # SKT104
+            pass
+        else:
+            self.buffer += chunk
+
+
+def broad(self):
+    while self.running:
+        try:
+            line = self.sock.recv(256)
+        except (socket.timeout, ConnectionResetError) as exc:  # SKT104
+            print("ignored", exc)
+            continue
+        if not line:
+            break
+        self.handle(line)
+
+
+# Look-alikes
+
+
+def timeouts_are_normal(self):
+    while True:
+        try:
+            data = self.sock.recv(1024)
+        except socket.timeout:
+            continue
+        if not data:
+            return
+
+
+def retry_errors(self):
+    while True:
+        try:
+            data = self.sock.recv(1024)
+        except (BlockingIOError, InterruptedError):
+            continue
+        if not data:
+            return
+
+
+def closes_and_stops(self):
+    while True:
+        try:
+            data = self.sock.recv(1024)
+        except OSError:
+            self.sock.close()
+            break
+        if not data:
+            break
+        self.handle(data)
+
+
+def reraises(self):
+    while True:
+        try:
+            data = self.sock.recv(1024)
+        except OSError:
+            self.log("receive failed")
+            raise
+        if not data:
+            break
+        self.handle(data)
+
+
+def returns(self):
+    try:
+        return self.sock.recv(1024)
+    except OSError:
+        return None
+
+
+def not_a_receive(self):
+    while True:
+        try:
+            self.sock.sendall(b"x")
+        except OSError:
+            continue
