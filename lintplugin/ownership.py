@@ -13,6 +13,16 @@ socket is lost: the function returns or raises, or the name is rebound.
 Whatever classes reach a sink are the leaks, and each class names the rule:
 NORMAL is SKT105, ERR is SKT101, EOF is SKT102.
 
+Network code decides with None-tests (`err = sock = None` in a connect loop,
+`if sock is not None: sock.close()`, `if err is not None: raise err`). To
+keep such correlated branches apart, every class also carries a
+*valuation*: for a few guard names (assigned None and tested against it),
+whether the path holds None, something else, or unknown there. One extra
+slot holds the valuations of all paths reaching the node. A test drops the
+classes whose valuation contradicts the branch. This is a small predicate
+abstraction: finite (at most 3**MAX_GUARDS valuations), and in practice a
+handful.
+
 The whole analysis is one forward pass to a fixpoint over the CFG; with
 bitsets, merging paths is an OR, so cost grows with the graph, not with
 the number of paths through it.
@@ -30,12 +40,17 @@ from lintplugin.flow.dataflow import reachable, reaching_back, solve
 from lintplugin.sockets import Event, SocketModel
 
 NORMAL_EDGES = (NORMAL, TRUE, FALSE)
+MAX_GUARDS = 4
+UNKNOWN, IS_NONE, NOT_NONE = 0, 1, 2
+
+Valuation = Tuple[int, ...]
 
 
 @dataclass(frozen=True)
 class PathClass:
     kind: str  # "normal", "err", "eof"
-    site: object  # normal: (node, how); err: (cfg node index, first source call); eof: receive call
+    site: object  # normal: (node, how); err: cfg node index; eof: receive call
+    valuation: Valuation = ()
 
 
 @dataclass
@@ -47,7 +62,7 @@ class Leak:
     normal: List[Tuple[cst.CSTNode, str]] = field(default_factory=list)  # acquisition sites
     errors: List[cst.CSTNode] = field(default_factory=list)  # exception sources
     eofs: List[cst.CSTNode] = field(default_factory=list)  # receive calls
-    sinks: Dict[PathClass, int] = field(default_factory=dict)  # where each class was lost
+    sinks: Dict[Tuple[str, object], int] = field(default_factory=dict)  # (kind, site) -> sink node
 
 
 class OwnershipAnalysis:
@@ -59,11 +74,15 @@ class OwnershipAnalysis:
         self.slot = {name: index for index, name in enumerate(sorted(self.owned))}
         self._classes: List[PathClass] = []
         self._class_bits: Dict[Tuple[str, PathClass], int] = {}
-        self._class_owner: List[str] = []
+        self._valuations: List[Valuation] = []
+        self._valuation_bits: Dict[Valuation, int] = {}
         self.data_slots: Dict[str, int] = {}
         self._receives: List[Tuple[cst.Call, str]] = []
         self._receive_ids: Dict[int, int] = {}
         self._prepare_data_slots()
+        self.paths_slot = len(self.slot) + len(self.data_slots)  # the valuations of all paths
+        self.guards = self._guard_names() if self.owned else []
+        self._guard_index = {name: index for index, name in enumerate(self.guards)}
         self._handoff_calls = self._resolve_passes()
         self.leaked: Dict[str, int] = {}
         self.leak_sinks: Dict[Tuple[str, int], int] = {}
@@ -72,41 +91,38 @@ class OwnershipAnalysis:
 
     def _owned_names(self) -> Set[str]:
         model = self.model
-        candidates = set(model.acquired) | set(model.evidence)
-        candidates -= self._globals()
-        owned = set()
+        candidates = (set(model.acquired) | set(model.evidence)) - set(model.scope.declared_global)
         normal_reach = reachable(self.cfg, [self.cfg.entry], NORMAL_EDGES)
+        owned = set()
         for name in candidates:
-            if name in model.acquired:
-                owned.add(name)
-                continue
-            closes = [
-                index for index, events in enumerate(model.events)
-                if normal_reach[index] and any(e.kind == "close" and e.var == name for e in events.events)
-            ]
-            if closes:
+            if name in model.acquired or any(
+                normal_reach[index] and self._closes(index, name) for index in range(len(self.cfg.nodes))
+            ):
                 owned.add(name)
         return owned
 
-    def _globals(self) -> Set[str]:
-        scope = self.model.scope
-        return set(scope.declared_global)
+    def _closes(self, index: int, name: str) -> bool:
+        return any(e.kind == "close" and e.var == name for e in self.model.events[index].events)
 
     def _resolve_passes(self) -> Set[int]:
-        """Calls given an owned socket that hand it on (no close follows them)."""
+        """Calls given an owned socket that hand it on: no close of that same
+        object follows them on a normal path (then they are I/O helpers)."""
         handoffs: Set[int] = set()
         for name in self.owned:
-            closing_nodes = [
+            closing = [index for index in range(len(self.cfg.nodes)) if self._closes(index, name)]
+            rebinding = {
                 index for index, events in enumerate(self.model.events)
-                if any(e.kind == "close" and e.var == name for e in events.events)
-            ]
-            closes_later = reaching_back(self.cfg, closing_nodes, NORMAL_EDGES)
+                if any(e.var == name and e.kind in ("acquire", "rebind") for e in events.events)
+            } | {
+                node.index for node in self.cfg.nodes
+                if node.kind == "for" and name in _target_names(node.cst.target)
+            }
+            closes_later = reaching_back(self.cfg, closing, NORMAL_EDGES, blocked=rebinding)
             for index, events in enumerate(self.model.events):
                 for event in events.events:
                     if event.kind == "pass" and event.var == name:
-                        later = any(closes_later[target] for target, kind in self.cfg.nodes[index].succ
-                                    if kind in NORMAL_EDGES)
-                        if not later:
+                        if not any(closes_later[target] for target, kind in self.cfg.nodes[index].succ
+                                   if kind in NORMAL_EDGES):
                             handoffs.add(id(event.node))
         return handoffs
 
@@ -116,7 +132,40 @@ class OwnershipAnalysis:
     def is_source(self, event: Event) -> bool:
         return event.kind == "source" or (event.kind == "pass" and id(event.node) not in self._handoff_calls)
 
-    # -- classes and slots ----------------------------------------------
+    # -- guards ---------------------------------------------------------
+
+    def _guard_names(self) -> List[str]:
+        """Names tested against None that the function also sets to None."""
+        tested: List[str] = []
+        for index, node in enumerate(self.cfg.nodes):
+            for name, _ in self.model.events[index].none_tests:
+                if name not in tested:
+                    tested.append(name)
+        set_to_none = {
+            name for bindings in self.model.node_bindings for name, value in bindings
+            if isinstance(name, str) and _is_none(value)
+        }
+        return [name for name in tested if name in set_to_none][:MAX_GUARDS]
+
+    def _guard_assignments(self, index: int) -> List[Tuple[int, int]]:
+        """(guard index, new value) for the guards a node binds."""
+        if not self.guards:
+            return []
+        node = self.cfg.nodes[index]
+        found = []
+        for name, value in self.model.node_bindings[index]:
+            position = self._guard_index.get(name) if isinstance(name, str) else None
+            if position is None:
+                continue
+            if _is_none(value):
+                found.append((position, IS_NONE))
+            elif node.kind == "handler" or self.model.acquisition(value) is not None or _is_literal(value):
+                found.append((position, NOT_NONE))
+            else:
+                found.append((position, UNKNOWN))
+        return found
+
+    # -- bits -----------------------------------------------------------
 
     def _bit(self, name: str, path_class: PathClass) -> int:
         key = (name, path_class)
@@ -124,81 +173,67 @@ class OwnershipAnalysis:
         if bit is None:
             bit = len(self._classes)
             self._classes.append(path_class)
-            self._class_owner.append(name)
             self._class_bits[key] = bit
         return 1 << bit
+
+    def _valuation_bit(self, valuation: Valuation) -> int:
+        bit = self._valuation_bits.get(valuation)
+        if bit is None:
+            bit = len(self._valuations)
+            self._valuations.append(valuation)
+            self._valuation_bits[valuation] = bit
+        return 1 << bit
+
+    def _each(self, bits: int, table):
+        while bits:
+            low = bits & -bits
+            bits ^= low
+            yield table[low.bit_length() - 1]
+
+    def _reclass(self, name: str, bits: int, change) -> int:
+        """Map every class in `bits` through `change` (None drops it)."""
+        result = 0
+        for path_class in self._each(bits, self._classes):
+            changed = change(path_class)
+            if changed is not None:
+                result |= self._bit(name, changed)
+        return result
 
     def _prepare_data_slots(self) -> None:
         base = len(self.slot)
         for events in self.model.events:
             for event in events.events:
-                if event.kind == "data" and event.var in self.owned and event.detail not in self.data_slots:
+                if event.kind != "data":
+                    continue
+                if event.var in self.owned and event.detail not in self.data_slots:
                     self.data_slots[event.detail] = base + len(self.data_slots)
-                if event.kind == "data" and id(event.node) not in self._receive_ids:
+                if id(event.node) not in self._receive_ids:
                     self._receive_ids[id(event.node)] = len(self._receives)
                     self._receives.append((event.node, event.var))
-
-    @property
-    def width(self) -> int:
-        return len(self.slot) + len(self.data_slots)
 
     # -- the dataflow ---------------------------------------------------
 
     def run(self) -> None:
         if not self.owned:
             return
-        # The last slot is a marker that is always set, so that every
-        # reachable node is visited even where no socket is open yet.
-        initial = [0] * self.width + [1]
+        start = (UNKNOWN,) * len(self.guards)
+        initial = [0] * (self.paths_slot + 1)
+        initial[self.paths_slot] = self._valuation_bit(start)
         for name in self.owned:
-            if name in self.model.params:
-                initial[self.slot[name]] = self._bit(name, PathClass("normal", (None, "parameter")))
-        solve(self.cfg, self.width + 1, tuple(initial), self._transfer, self._edge_filter)
+            # A parameter the function rebinds to a socket of its own is not
+            # owned as a parameter: the socket it creates is what it owns.
+            if name in self.model.params and name not in self.model.acquired:
+                initial[self.slot[name]] = self._bit(name, PathClass("normal", (None, "parameter"), start))
+        solve(self.cfg, len(initial), tuple(initial), self._transfer, self._edge_filter)
 
     def _edge_filter(self, source: int, target: int, kind: int, state):
         node = self.cfg.nodes[target]
         if kind == EXC and node.kind == "handler" and node.info.retry_only:
             # A non-blocking retry: the event loop still holds the socket.
-            return (0,) * (len(state) - 1) + (1,)
+            cleared = [0] * len(state)
+            cleared[self.paths_slot] = state[self.paths_slot]
+            return tuple(cleared)
         return state
-
-    def _sink(self, state: List[int], name: str, node_index: int) -> None:
-        slot = self.slot.get(name)
-        if slot is None or not state[slot]:
-            return
-        self.leaked[name] = self.leaked.get(name, 0) | state[slot]
-        bits = state[slot]
-        while bits:
-            low = bits & -bits
-            key = (name, low.bit_length() - 1)
-            if key not in self.leak_sinks:
-                self.leak_sinks[key] = node_index
-            bits ^= low
-
-    def _to_class(self, name: str, bits: int, make: PathClass, raise_statement: bool = False) -> int:
-        """Re-class the open paths in `bits`.
-
-        An exception makes every open path an error path of *that* exception
-        (the one that actually leaves the socket open, even if an earlier one
-        was caught and the code carried on). A `raise` statement and
-        end-of-file re-class only the normal paths: a bare re-raise keeps
-        blaming the call that failed, and raising on end-of-file is SKT102.
-        """
-        if make.kind == "err" and not raise_statement:
-            return self._bit(name, make) if bits else 0
-        result = 0
-        moved = False
-        remaining = bits
-        while remaining:
-            low = remaining & -remaining
-            remaining ^= low
-            if self._classes[low.bit_length() - 1].kind == "normal":
-                moved = True
-            else:
-                result |= low
-        if moved:
-            result |= self._bit(name, make)
-        return result
 
     def _transfer(self, index: int, state):
         values = list(state)
@@ -210,35 +245,55 @@ class OwnershipAnalysis:
                 for name in self.owned:
                     self._sink(values, name, index)
             return outputs
-        # Exception edges: the state before this node's effects, for the
-        # sockets this node is an exception source for.
-        exc = [0] * len(values)
-        exc[-1] = 1
-        sources = {e.var for e in node_events.events if self.is_source(e)}
-        for name in sources:
-            slot = self.slot.get(name)
-            if slot is not None and values[slot]:
-                exc[slot] = self._to_class(
-                    name, values[slot], PathClass("err", index), raise_statement=node.kind == "raise"
-                )
-        for name, slot in self.data_slots.items():
-            exc[slot] = values[slot]
-        outputs[EXC] = tuple(exc)
+        outputs[EXC] = tuple(self._exception_state(values, node_events, index))
         after = self._apply(values, node_events.events, index)
+        for position, value in self._guard_assignments(index):
+            self._set_guard(after, position, value)
         outputs[NORMAL] = tuple(after)
         outputs[RERAISE] = outputs[NORMAL]  # leaving a finally / with exit, its effects done
-        true_state, false_state = after, after
+        true_state, false_state = list(after), list(after)
+        for name, none_edge in node_events.none_tests:
+            none_state, other_state = (true_state, false_state) if none_edge == TRUE else (false_state, true_state)
+            slot = self.slot.get(name)
+            if slot is not None:
+                none_state[slot] = 0  # on this branch the name holds None, not a socket
+            position = self._guard_index.get(name)
+            if position is not None:
+                self._refine(none_state, position, IS_NONE)
+                self._refine(other_state, position, NOT_NONE)
         eof = node_events.eof
         if eof is not None:
-            eof_state = self._eof_state(after, eof)
-            if eof_state is not None:
-                if eof.eof_edge == TRUE:
-                    true_state = eof_state
-                else:
-                    false_state = eof_state
+            if eof.eof_edge == TRUE:
+                true_state = self._eof_state(true_state, eof)
+            else:
+                false_state = self._eof_state(false_state, eof)
         outputs[TRUE] = tuple(true_state)
         outputs[FALSE] = tuple(false_state)
         return outputs
+
+    def _exception_state(self, values: List[int], node_events, index: int) -> List[int]:
+        """Before this node's effects, for the sockets it is an exception source for."""
+        exc = [0] * len(values)
+        exc[self.paths_slot] = values[self.paths_slot]
+        for name, slot in self.data_slots.items():
+            exc[slot] = values[slot]
+        raise_statement = self.cfg.nodes[index].kind == "raise"
+        for name in {e.var for e in node_events.events if self.is_source(e)}:
+            slot = self.slot.get(name)
+            if slot is None or not values[slot]:
+                continue
+
+            def to_error(path_class, index=index):
+                # An exception makes every open path an error path of *that*
+                # exception (the one that leaves the socket open). A `raise`
+                # statement re-classes only normal paths: a bare re-raise keeps
+                # blaming the call that failed, and raising on end-of-file is SKT102.
+                if raise_statement and path_class.kind != "normal":
+                    return path_class
+                return PathClass("err", index, path_class.valuation)
+
+            exc[slot] = self._reclass(name, values[slot], to_error)
+        return exc
 
     def _apply(self, values: List[int], events: List[Event], index: int) -> List[int]:
         after = list(values)
@@ -252,7 +307,7 @@ class OwnershipAnalysis:
             elif kind == "acquire":
                 if slot is not None:
                     self._sink(after, name, index)
-                    after[slot] = self._bit(name, PathClass("normal", (event.node, event.detail)))
+                    after[slot] = self._fresh(name, (event.node, event.detail), after)
             elif kind == "rebind":
                 if slot is not None:
                     self._sink(after, name, index)
@@ -260,12 +315,12 @@ class OwnershipAnalysis:
                     value = _assigned_value(event.node)
                     if name not in self.model.acquired and _is_call(value):
                         # a socket it got from another call, and closes somewhere
-                        after[slot] = self._bit(name, PathClass("normal", (value, "obtained")))
+                        after[slot] = self._fresh(name, (value, "obtained"), after)
             elif kind == "move":
                 target = self.slot.get(event.other)
                 if target is not None and target != slot:
                     self._sink(after, event.other, index)
-                    after[target] = self._rename(name, event.other, after[slot]) if slot is not None else 0
+                    after[target] = self._reclass(event.other, after[slot], lambda c: c) if slot is not None else 0
                 if slot is not None:
                     after[slot] = 0
             elif kind == "data":
@@ -278,66 +333,117 @@ class OwnershipAnalysis:
                     after[data_slot] = 0
         return after
 
-    def _rename(self, source: str, target: str, bits: int) -> int:
-        result = 0
+    def _fresh(self, name: str, site, state: List[int]) -> int:
+        """A newly acquired socket: open on every path reaching here, per valuation."""
+        bits = 0
+        for valuation in self._each(state[self.paths_slot], self._valuations):
+            bits |= self._bit(name, PathClass("normal", site, valuation))
+        return bits
+
+    def _set_guard(self, state: List[int], position: int, value: int) -> None:
+        def update(valuation: Valuation) -> Valuation:
+            return valuation[:position] + (value,) + valuation[position + 1:]
+
+        self._map_valuations(state, update)
+
+    def _refine(self, state: List[int], position: int, value: int) -> None:
+        """Keep the paths on which the guard can have `value`; they now know it."""
+        def update(valuation: Valuation) -> Optional[Valuation]:
+            current = valuation[position]
+            if current not in (UNKNOWN, value):
+                return None
+            return valuation[:position] + (value,) + valuation[position + 1:]
+
+        self._map_valuations(state, update)
+
+    def _map_valuations(self, state: List[int], update) -> None:
+        paths = 0
+        for valuation in self._each(state[self.paths_slot], self._valuations):
+            changed = update(valuation)
+            if changed is not None:
+                paths |= self._valuation_bit(changed)
+        state[self.paths_slot] = paths
+        for name, slot in self.slot.items():
+            if state[slot]:
+                state[slot] = self._reclass(
+                    name, state[slot],
+                    lambda c: None if update(c.valuation) is None else PathClass(c.kind, c.site, update(c.valuation)),
+                )
+
+    def _sink(self, state: List[int], name: str, node_index: int) -> None:
+        slot = self.slot.get(name)
+        if slot is None or not state[slot]:
+            return
+        self.leaked[name] = self.leaked.get(name, 0) | state[slot]
+        bits = state[slot]
         while bits:
             low = bits & -bits
             bits ^= low
-            result |= self._bit(target, self._classes[low.bit_length() - 1])
-        return result
+            self.leak_sinks.setdefault((name, low.bit_length() - 1), node_index)
 
-    def _eof_state(self, after: List[int], eof) -> Optional[List[int]]:
+    def _eof_state(self, state: List[int], eof) -> List[int]:
         receives: List[Tuple[cst.Call, str]] = []
         if eof.receive is not None and eof.socket is not None:
             receives.append((eof.receive, eof.socket))
         elif eof.data is not None and eof.data in self.data_slots:
-            bits = after[self.data_slots[eof.data]]
-            while bits:
-                low = bits & -bits
-                bits ^= low
-                receives.append(self._receives[low.bit_length() - 1])
-        if not receives:
-            return None
-        state = list(after)
+            receives.extend(self._each(state[self.data_slots[eof.data]], self._receives))
+        result = list(state)
         for call, name in receives:
             slot = self.slot.get(name)
-            if slot is None or not state[slot] or name in self.model.datagram:
+            if slot is None or not result[slot] or name in self.model.datagram:
                 continue
-            state[slot] = self._to_class(name, state[slot], PathClass("eof", call))
-        return state
+            result[slot] = self._reclass(
+                name, result[slot],
+                lambda c, call=call: PathClass("eof", call, c.valuation) if c.kind == "normal" else c,
+            )
+        return result
 
     # -- results ----------------------------------------------------------
 
     def leaks(self) -> List[Leak]:
         found = []
         for name in sorted(self.leaked):
-            bits = self.leaked[name]
             acquisitions = self.model.acquired.get(name)
-            origin = acquisitions[0] if acquisitions else (None, "parameter")
-            leak = Leak(name=name, origin=origin)
+            leak = Leak(name=name, origin=acquisitions[0] if acquisitions else (None, "parameter"))
+            bits = self.leaked[name]
             while bits:
                 low = bits & -bits
                 bits ^= low
                 bit = low.bit_length() - 1
                 path_class = self._classes[bit]
-                sink = self.leak_sinks.get((name, bit))
-                leak.sinks[path_class] = sink
+                leak.sinks.setdefault((path_class.kind, path_class.site), self.leak_sinks.get((name, bit)))
                 if path_class.kind == "normal":
                     site, how = path_class.site
-                    if site is not None and how not in ("obtained", "parameter"):
+                    if site is not None and how not in ("obtained", "parameter") and path_class.site not in leak.normal:
                         leak.normal.append(path_class.site)
                 elif path_class.kind == "err":
-                    leak.errors.append(self._first_source_call(path_class.site, name))
-                else:
+                    call = self._first_source_call(path_class.site, name)
+                    if call not in leak.errors:
+                        leak.errors.append(call)
+                elif path_class.site not in leak.eofs:
                     leak.eofs.append(path_class.site)
             found.append(leak)
         return found
+
+    def sink_of(self, leak: Leak, kind: str, site) -> Optional[int]:
+        return leak.sinks.get((kind, site))
 
     def _first_source_call(self, node_index: int, name: str) -> cst.CSTNode:
         for event in self.model.events[node_index].events:
             if event.var == name and self.is_source(event):
                 return event.node
         return self.cfg.nodes[node_index].cst
+
+
+def _target_names(target) -> Set[str]:
+    if isinstance(target, cst.Name):
+        return {target.value}
+    if isinstance(target, (cst.Tuple, cst.List)):
+        names: Set[str] = set()
+        for element in target.elements:
+            names |= _target_names(element.value)
+        return names
+    return set()
 
 
 def _assigned_value(statement) -> Optional[cst.BaseExpression]:
@@ -350,3 +456,11 @@ def _is_call(value) -> bool:
     if isinstance(value, cst.Await):
         value = value.expression
     return isinstance(value, cst.Call)
+
+
+def _is_none(value) -> bool:
+    return isinstance(value, cst.Name) and value.value == "None"
+
+
+def _is_literal(value) -> bool:
+    return isinstance(value, (cst.Integer, cst.Float, cst.SimpleString, cst.Tuple, cst.List, cst.Dict, cst.Set))

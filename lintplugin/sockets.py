@@ -65,6 +65,10 @@ INERT_FUNCTIONS = frozenset({
 INERT_METHOD_PREFIXES = ("assert",)
 LOGGING_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "log"})
 SELECTOR_METHODS = frozenset({"register", "unregister", "modify"})
+# Storing into a container hands the socket on (whoever owns the container closes it).
+CONTAINER_METHODS = frozenset({
+    "append", "appendleft", "add", "extend", "insert", "put", "put_nowait", "setdefault", "update",
+})
 CLOSING_WORDS = ("close", "disconnect", "abort", "cleanup", "teardown", "clean_up", "tear_down")
 NOT_CLOSING = ("close_on_exec", "cloexec", "closed", "closerange")
 SHUTDOWN_WORD = "shutdown"
@@ -104,6 +108,8 @@ class EofTest:
 class NodeEvents:
     events: List[Event] = field(default_factory=list)
     eof: Optional[EofTest] = None
+    # (name, edge kind on which the name is None): `if sock is not None:`
+    none_tests: List[Tuple[str, int]] = field(default_factory=list)
 
 
 # -- the per-function model -----------------------------------------------------
@@ -125,6 +131,7 @@ class SocketModel:
         self.captured: Set[str] = set()
         # Every call each node makes, once: all rule families read this list.
         self.node_calls: List[List[cst.Call]] = [list(_calls(node)) for node in cfg.nodes]
+        self.node_bindings = [list(_assignments(node)) for node in cfg.nodes]
         self._collect_names()
         self.sockets: FrozenSet[str] = frozenset(self.acquired) | frozenset(self.evidence)
         self.events: List[NodeEvents] = [self._node_events(node) for node in cfg.nodes]
@@ -135,7 +142,7 @@ class SocketModel:
         annotations = _annotated_sockets(self.scope.node, self.scope)
         self.evidence.update(annotations)
         for node in self.cfg.nodes:
-            for assigned, value in _assignments(node):
+            for assigned, value in self.node_bindings[node.index]:
                 if not isinstance(assigned, str):
                     continue
                 how = self.acquisition(value)
@@ -252,13 +259,14 @@ class SocketModel:
         for name in _escaping_names(node):
             if name in self.sockets:
                 events.append(Event("handoff", name, node.cst))
-        for assigned, value in _assignments(node):
+        for assigned, value in self.node_bindings[node.index]:
             events.extend(self._assignment_events(assigned, value, node))
         for name in _captured_names(node):
             if name in self.sockets:
                 events.append(Event("handoff", name, node.cst))
-        if node.kind in ("test", "match"):
+        if node.kind == "test":
             result.eof = self._eof_test(node)
+            result.none_tests = none_tests(node.cst)
         return result
 
     def _socket_behind(self, expression: cst.BaseExpression) -> Optional[str]:
@@ -342,6 +350,9 @@ class SocketModel:
         if _is_logging(function) or short in SELECTOR_METHODS and isinstance(call.func, cst.Attribute):
             if short in SELECTOR_METHODS and short == "register":
                 yield Event("handoff", name, call)  # the event loop now holds it
+            return
+        if short in CONTAINER_METHODS and isinstance(call.func, cst.Attribute):
+            yield Event("handoff", name, call)
             return
         if qualified in ("contextlib.closing", "closing") or closes_by_name(short):
             yield Event("close", name, call)
@@ -465,6 +476,36 @@ def eof_test(test: cst.BaseExpression, receive_in, loop: bool) -> Optional[EofTe
                 if part is not None and part.eof_edge == FALSE:
                     return part
     return None
+
+
+def none_tests(test: cst.BaseExpression) -> List[Tuple[str, int]]:
+    """(name, edge on which `name` is None) for `x is None`, `x is not None`,
+    `x`, `not x` and `and`-chains of them (`if sock is not None and ...:`)."""
+    from lintplugin.flow.cfg import FALSE, TRUE
+
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+        # the false edge of `a and b` says nothing certain about either side
+        return [(name, edge) for name, edge in none_tests(test.left) + none_tests(test.right) if edge == FALSE]
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.Or):
+        return [(name, edge) for name, edge in none_tests(test.left) + none_tests(test.right) if edge == TRUE]
+    if isinstance(test, cst.Name) and test.value not in ("True", "False", "None"):
+        return [(test.value, FALSE)]
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return [(name, TRUE if edge == FALSE else FALSE) for name, edge in none_tests(test.expression)]
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        target = test.comparisons[0]
+        left, right = test.left, target.comparator
+        subject = left if _is_none(right) else right if _is_none(left) else None
+        if isinstance(subject, cst.Name):
+            if isinstance(target.operator, (cst.Is, cst.Equal)):
+                return [(subject.value, TRUE)]
+            if isinstance(target.operator, (cst.IsNot, cst.NotEqual)):
+                return [(subject.value, FALSE)]
+    return []
+
+
+def _is_none(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Name) and node.value == "None"
 
 
 def _tested_name(test: cst.BaseExpression) -> Optional[Tuple[str, bool]]:

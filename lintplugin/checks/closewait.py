@@ -13,7 +13,7 @@ from typing import Iterator, List, Optional
 import libcst as cst
 
 from lintplugin.findings import Finding
-from lintplugin.ownership import Leak, PathClass
+from lintplugin.ownership import Leak
 from lintplugin.scopes import Scope
 
 CLOSE_WAIT = "the connection stays in CLOSE_WAIT and its descriptor leaks"
@@ -34,7 +34,7 @@ def _leak_findings(leak: Leak, analysis, context) -> Iterator[Finding]:
     origin = _origin(leak, context)
     if leak.normal:
         site, how = min(leak.normal, key=lambda item: context.position_of(item[0]))
-        sink = leak.sinks.get(PathClass("normal", (site, how)))
+        sink = analysis.sink_of(leak, "normal", (site, how))
         yield Finding(
             code="SKT105",
             node=site,
@@ -62,7 +62,7 @@ def _leak_findings(leak: Leak, analysis, context) -> Iterator[Finding]:
             ),
         )
     for receive in sorted(set(leak.eofs), key=context.position_of):
-        sink = leak.sinks.get(PathClass("eof", receive))
+        sink = analysis.sink_of(leak, "eof", receive)
         yield Finding(
             code="SKT102",
             node=receive,

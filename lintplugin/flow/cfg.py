@@ -330,8 +330,11 @@ class _Builder:
             if kind == "suppressed":
                 frame.swallowed.extend(ends)
             elif kind != "normal":
-                edge = RERAISE if kind == "raise" else NORMAL
-                self.jump(kind, [(node, edge) for node, _ in ends], depth=index - 1)
+                # Branch ends keep their kind (a test's false edge carries what
+                # the test learnt); plain ends of a raise copy re-raise.
+                if kind == "raise":
+                    ends = [(node, RERAISE if edge == NORMAL else edge) for node, edge in ends]
+                self.jump(kind, ends, depth=index - 1)
             else:
                 frame.normal_ends = ends
         finally:

@@ -103,8 +103,9 @@ def reachable(cfg: CFG, starts, kinds) -> List[bool]:
     return seen
 
 
-def reaching_back(cfg: CFG, goals, kinds) -> List[bool]:
-    """Nodes from which some node in `goals` is reachable along `kinds` edges."""
+def reaching_back(cfg: CFG, goals, kinds, blocked=frozenset()) -> List[bool]:
+    """Nodes from which some node in `goals` is reachable along `kinds` edges
+    without passing through a `blocked` node."""
     seen = [False] * len(cfg.nodes)
     todo = list(goals)
     for index in todo:
@@ -112,7 +113,7 @@ def reaching_back(cfg: CFG, goals, kinds) -> List[bool]:
     while todo:
         index = todo.pop()
         for source, kind in cfg.nodes[index].pred:
-            if kind in kinds and not seen[source]:
+            if kind in kinds and not seen[source] and source not in blocked:
                 seen[source] = True
                 todo.append(source)
     return seen
