@@ -69,7 +69,7 @@ def serve(listen_address, upstream_address):
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     # No SO_REUSEADDR: with LINGER_RST no connection is left in TIME_WAIT,
     # so a restarted relay can bind again at once.
-    listener.bind(listen_address)
+    listener.bind(listen_address)  # SKT101
     listener.listen(128)
     log.info("relaying %s:%d -> %s:%d", *listen_address, *upstream_address)
     try:

@@ -1,12 +1,13 @@
 """A client for a line-based key/value service, with retries, written the old way.
 
 It reads a few keys from each of several servers at once. connect_with_retry()
-creates a socket, tries connect(), and after a refusal or a timeout waits and
-tries again with a new socket: the socket of every failed attempt is left
-open. Against a server that is restarting or overloaded, a run with many
-servers, keys and attempts leaves a descriptor behind per failed attempt.
-fetch() closes its connection only when every request succeeded; a server
-that resets the connection or hangs up halfway leaks it too.
+creates a socket, connects and reads the server's greeting; after a refusal,
+a timeout, or a server that accepts and hangs up at once (restarting, or out
+of client slots), it waits and tries again with a new socket. The socket of
+every failed attempt is left open: against a struggling server, each run
+leaves a descriptor behind per failed attempt, and the hung-up ones sit in
+CLOSE_WAIT. fetch() closes its connection only when every request succeeded;
+a server that resets the connection or hangs up halfway leaks it too.
 
     python retrying_client.py --key motd --key version db1:7379 db2:7379
 """
@@ -35,12 +36,21 @@ def connect_with_retry(address, attempts=5, delay=0.5):
         sock.settimeout(CONNECT_TIMEOUT)
         try:
             sock.connect(address)  # SKT101
+            greeting = sock.recv(512)  # SKT102
         except OSError as exc:
             log.warning("%s:%d: attempt %d/%d failed: %s", *address, attempt, attempts, exc)
             last_error = exc
             time.sleep(delay)
             delay *= 2
             continue
+        if not greeting:
+            # accepted and closed at once: the server is restarting or full
+            log.warning("%s:%d: attempt %d/%d: server hung up", *address, attempt, attempts)
+            last_error = "server hung up"
+            time.sleep(delay)
+            delay *= 2
+            continue
+        log.debug("%s:%d: %s", *address, greeting.decode("utf-8", "replace").strip())
         sock.settimeout(IO_TIMEOUT)
         return sock
     raise ConnectionError("%s:%d: giving up after %d attempts: %s" % (*address, attempts, last_error))

@@ -84,6 +84,7 @@ class OwnershipAnalysis:
         self.guards = self._guard_names() if self.owned else []
         self._guard_index = {name: index for index, name in enumerate(self.guards)}
         self._handoff_calls = self._resolve_passes()
+        self.obtained: Dict[str, cst.CSTNode] = {}
         self.leaked: Dict[str, int] = {}
         self.leak_sinks: Dict[Tuple[str, int], int] = {}
 
@@ -316,6 +317,7 @@ class OwnershipAnalysis:
                     if name not in self.model.acquired and _is_call(value):
                         # a socket it got from another call, and closes somewhere
                         after[slot] = self._fresh(name, (value, "obtained"), after)
+                        self.obtained.setdefault(name, value)
             elif kind == "move":
                 target = self.slot.get(event.other)
                 if target is not None and target != slot:
@@ -403,8 +405,10 @@ class OwnershipAnalysis:
     def leaks(self) -> List[Leak]:
         found = []
         for name in sorted(self.leaked):
-            acquisitions = self.model.acquired.get(name)
-            leak = Leak(name=name, origin=acquisitions[0] if acquisitions else (None, "parameter"))
+            origin = self.model.origin(name)
+            if origin[0] is None and name in self.obtained:
+                origin = (self.obtained[name], "obtained")
+            leak = Leak(name=name, origin=origin)
             bits = self.leaked[name]
             while bits:
                 low = bits & -bits

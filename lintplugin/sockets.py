@@ -170,6 +170,28 @@ class SocketModel:
         self.evidence.difference_update(self.makefiles)
         self.evidence.discard("self")
 
+    def wrapped_socket(self, value) -> Optional[str]:
+        """`raw` in `ctx.wrap_socket(raw, ...)`: the wrapper takes the socket over."""
+        if (
+            isinstance(value, cst.Call)
+            and _method(value) in WRAPPING_METHODS
+            and value.args
+            and isinstance(value.args[0].value, cst.Name)
+            and value.args[0].value.value in self.sockets
+        ):
+            return value.args[0].value.value
+        return None
+
+    def origin(self, name: str, seen=()) -> Tuple[Optional[cst.CSTNode], str]:
+        """Where the socket a name holds was acquired: for an ssl wrapper,
+        where the raw socket was (they are one socket for reporting)."""
+        for value, how in self.acquired.get(name, []):
+            wrapped = self.wrapped_socket(value)
+            if wrapped is not None and wrapped not in seen:
+                return self.origin(wrapped, seen + (name,))
+            return value, how
+        return None, "parameter"
+
     def acquisition(self, value: Optional[cst.BaseExpression]) -> Optional[str]:
         """How `value` creates a socket ("created", "accepted", ...), or None."""
         if isinstance(value, cst.Subscript) and _is_accept(value.value):
@@ -207,6 +229,21 @@ class SocketModel:
             return method in ("read", "readline", "read1", "readinto")
         return False
 
+    def socket_of(self, receiver: str) -> str:
+        """The socket a receiver stands for (a makefile() object: its socket)."""
+        return self.makefiles.get(receiver, receiver)
+
+    def rebinds(self, index: int, receiver: str) -> bool:
+        """Whether node `index` binds `receiver` to something new."""
+        for target, _ in self.node_bindings[index]:
+            name = target if isinstance(target, str) else dotted_name(target)
+            if name == receiver:
+                return True
+        node = self.cfg.nodes[index]
+        if node.kind == "for":
+            return receiver in _bound_names(node.cst.target)
+        return False
+
     def closes(self, index: int, receiver: str) -> bool:
         """Whether node `index` closes the socket `receiver` names."""
         for other, method, call in self.method_calls(index):
@@ -229,13 +266,30 @@ class SocketModel:
         return False
 
     def uses(self, index: int, receiver: str) -> bool:
-        """Whether node `index` does I/O on `receiver` (a call that can raise)."""
+        """Whether node `index` does I/O on socket `receiver` or its makefile()."""
         for other, method, _ in self.method_calls(index):
             if other == receiver and method in SOURCE_METHODS:
                 return True
-            if other in self.makefiles and self.makefiles[other] == receiver and method in FILE_IO_METHODS:
+            if self.makefiles.get(other) == receiver and method in FILE_IO_METHODS:
                 return True
         return False
+
+    def receives(self, index: int) -> Iterator[str]:
+        """The sockets node `index` receives from (directly or via makefile())."""
+        for call in self.node_calls[index]:
+            func = call.func
+            if not isinstance(func, cst.Attribute):
+                continue
+            method = func.attr.value
+            target = func.value
+            if isinstance(target, cst.Call) and _method(target) == "makefile":
+                owner = dotted_name(target.func.value)  # conn.makefile("rb").readline()
+                if owner is not None and method in FILE_READ_METHODS:
+                    yield owner
+                continue
+            receiver = dotted_name(target)
+            if receiver is not None and self.is_stream_receive(receiver, method, call):
+                yield self.socket_of(receiver)
 
     # -- events per node ------------------------------------------------
 
@@ -312,7 +366,11 @@ class SocketModel:
             yield Event("send", owner, call)
         if method == "shutdown":
             yield Event("shutdown", owner, call, detail=self._shutdown_how(call))
-        elif method in ("close", "detach") or (closes_by_name(method) and method != "shutdown"):
+        elif method == "detach":
+            # detach() gives the descriptor to someone else (an SSLSocket, a
+            # file): ownership ends, but it is no evidence that we close it.
+            yield Event("handoff", owner, call)
+        elif method == "close" or (closes_by_name(method) and method != "shutdown"):
             yield Event("close", owner, call)
         elif SHUTDOWN_WORD in method.lower():
             yield Event("shutdown", owner, call, detail="helper")
@@ -384,10 +442,10 @@ class SocketModel:
                 if name.rsplit(".", 1)[-1] == "closing":
                     for owner in self._socket_arguments(value):
                         yield Event("close", owner, statement)
-                if item.asname is not None and isinstance(item.asname.name, cst.Name):
-                    bound = item.asname.name.value
-                    if bound in self.sockets and self.acquisition(value) is not None:
-                        yield Event("close", bound, statement)
+            if item.asname is not None and isinstance(item.asname.name, cst.Name):
+                bound = item.asname.name.value
+                if bound in self.sockets and self.acquisition(value) is not None:
+                    yield Event("close", bound, statement)
 
     def _assignment_events(self, assigned, value, node: Node) -> Iterator[Event]:
         if not isinstance(assigned, str):
@@ -402,14 +460,9 @@ class SocketModel:
         if isinstance(value, (cst.Tuple, cst.List, cst.Set, cst.Dict)) and value is not None:
             for name in self._sockets_in(value):
                 yield Event("handoff", name, node.cst)
-        if (
-            isinstance(value, cst.Call)
-            and _method(value) in WRAPPING_METHODS
-            and value.args
-            and isinstance(value.args[0].value, cst.Name)
-            and value.args[0].value.value in self.sockets
-        ):
-            yield Event("move", value.args[0].value.value, value, other=assigned)
+        wrapped = self.wrapped_socket(value)
+        if wrapped is not None:
+            yield Event("move", wrapped, value, other=assigned)
             return
         if assigned in self.sockets:
             how = self.acquisition(value) if value is not None else None
@@ -568,6 +621,18 @@ def _is_zero(node: cst.BaseExpression) -> bool:
 
 def _is_one(node: cst.BaseExpression) -> bool:
     return isinstance(node, cst.Integer) and node.value == "1"
+
+
+def _bound_names(target) -> Set[str]:
+    if isinstance(target, cst.Name):
+        return {target.value}
+    if isinstance(target, (cst.Tuple, cst.List)):
+        names: Set[str] = set()
+        for element in target.elements:
+            names |= _bound_names(element.value)
+        return names
+    name = dotted_name(target) if isinstance(target, cst.Attribute) else None
+    return {name} if name else set()
 
 
 def _is_assigned_to_name(statement, call: cst.Call) -> bool:

@@ -541,9 +541,11 @@ import struct
 
 
 def abort(conn):
-    conn.sendall(b"bye")
-    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    conn.close()
+    try:
+        conn.sendall(b"bye")
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    finally:
+        conn.close()
 '''
 ODD_GOOD = ODD_BAD.replace('pack("ii", 1, 0)', 'pack("ii", 1, 5)')
 
@@ -648,12 +650,12 @@ def test_empty_and_near_empty_files(tmp_path, content):
 def test_select_e_filters_our_reports(tmp_path):
     # The bad file also has a long line (E501), so flake8 really ran and the
     # E-selection really applied.
-    write(tmp_path, "abort.py", ODD_BAD)  # line 7: SKT201, and 82 characters long
+    write(tmp_path, "abort.py", ODD_BAD)  # line 8: SKT201, and more than 79 characters long
     write(tmp_path, "odd.py", LIBCST_UNPARSABLE)
     code, out, err = run_flake8(tmp_path, "--select", "E", ".")
     assert_no_crash(code, out, err)
     reports = parse(out)
-    assert ("abort.py", 7) in [(r.path, r.line) for r in reports if r.code == "E501"]
+    assert ("abort.py", 8) in [(r.path, r.line) for r in reports if r.code == "E501"]
     assert not [r for r in reports if r.code.startswith("SKT")], out
     assert "SKT" not in out
 

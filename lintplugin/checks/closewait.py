@@ -58,7 +58,7 @@ def _leak_findings(leak: Leak, analysis, context) -> Iterator[Finding]:
             subject=leak.name,
             template=(
                 f"{{sockets}} ({origin}) is never closed {_failure_phrase(first, context)}: "
-                f"{CLOSE_WAIT}{more_text}; close it in 'finally' or use 'with'"
+                f"{_consequence(first)}{more_text}; close it in 'finally' or use 'with'"
             ),
         )
     for receive in sorted(set(leak.eofs), key=context.position_of):
@@ -80,6 +80,8 @@ def _origin(leak: Leak, context) -> str:
     if node is None:
         return "a parameter this function closes"
     line, _ = context.position_of(node)
+    if how == "obtained":
+        return f"from {_call_name(node)} on line {line}, and closed here on some paths"
     return f"{how} on line {line}"
 
 
@@ -93,10 +95,20 @@ def _call_name(node: cst.CSTNode) -> str:
     return "the call"
 
 
+# Calls that fail before a connection exists: no CLOSE_WAIT, but a descriptor per failure.
+_SETUP_CALLS = {"connect()", "connect_ex()", "bind()", "listen()", "setsockopt()"}
+
+
 def _failure_phrase(node: cst.CSTNode, context) -> str:
     if isinstance(node, cst.Raise):
         return "when this 'raise' leaves"
     return f"if {_call_name(node)} raises"
+
+
+def _consequence(node: cst.CSTNode) -> str:
+    if _call_name(node) in _SETUP_CALLS:
+        return "its descriptor leaks, one more with every failed attempt"
+    return CLOSE_WAIT
 
 
 def _sink_phrase(sink: Optional[int], name: str, analysis, context) -> str:
@@ -168,7 +180,9 @@ def received_names(model, index: int):
             continue
         if isinstance(target, cst.Tuple) and target.elements:
             target = target.elements[0].value  # data, addr = sock.recvfrom(n)
-        name = _dotted(target)
+        if not isinstance(target, cst.Name):
+            continue  # "into a name": an attribute's end-of-file test is not ours to see
+        name = target.value
         receiver = _dotted(value.func.value)
         method = value.func.attr.value
         if name is None or receiver is None or method in _NOT_FOR_EOF_LOOPS:
@@ -361,45 +375,75 @@ def error_swallowed(model, context) -> Iterator[Finding]:
             continue
         names = handler.info.names
         if not any(name in _CONNECTION_ERRORS for name in names):
-            continue
-        receivers = []
+            continue  # only timeouts, retry errors, or a project's own exceptions
+        if _contains_raise(handler.cst.body):
+            continue  # it picks the errors to re-raise (errno checks): a deliberate filter
+        sockets: List[str] = []
         for source, kind in handler.pred:
-            if kind != EXC:
-                continue
-            for receiver, method, call in model.method_calls(source):
-                if model.is_stream_receive(receiver, method, call) and receiver not in receivers:
-                    receivers.append(receiver)
-        for receiver in receivers:
-            if _carries_on(model, handler.index, receiver):
+            if kind == EXC:
+                sockets.extend(name for name in model.receives(source) if name not in sockets)
+        for name in sockets:
+            if _carries_on(model, handler, name):
                 caught = ", ".join(name or "everything" for name in names)
                 yield Finding(
                     code="SKT104",
                     node=handler.cst,
-                    subject=receiver,
+                    subject=name,
                     template=(
                         f"'except {caught}' around a receive on {{subject}} swallows the error and "
-                        "keeps using the socket: after a reset or a closed peer every later call "
-                        "fails the same way and the socket is never closed (CLOSE_WAIT); close it "
-                        "and stop, or re-raise"
+                        "goes round the loop again with the same socket: after a reset or a closed "
+                        "peer every later call fails the same way and the socket is never closed "
+                        "(CLOSE_WAIT); close it and leave the loop, or re-raise"
                     ),
                 )
 
 
-def _carries_on(model, handler: int, receiver: str) -> bool:
+def _contains_raise(block) -> bool:
+    stack = [block]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Raise):
+            return True
+        if isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        stack.extend(current.children)
+    return False
+
+
+def _carries_on(model, handler, socket: str) -> bool:
+    """Whether the handler's way on uses the same socket again inside the
+    receive's loop: without closing it, rebinding it (the next turn's
+    accept() or socket()), or setting what the loop condition tests."""
     from lintplugin.flow.cfg import FALSE, NORMAL, TRUE
 
     cfg = model.cfg
-    seen = {handler}
-    todo = [handler]
+    header = handler.loop
+    if header == -1:
+        return False  # not in a loop: nothing goes round again
+    loop = cfg.nodes[header]
+    if loop.kind == "test" and _sets_condition(handler.cst.body, loop.info.test):
+        return False
+    seen = {handler.index}
+    todo = [handler.index]
     while todo:
         current = todo.pop()
-        if current != handler:
-            if model.closes(current, receiver) or cfg.nodes[current].kind == "raise":
-                continue
-            if model.uses(current, receiver):
+        node = cfg.nodes[current]
+        if current != handler.index:
+            if current != header and not cfg.in_loop(current, header):
+                continue  # left the loop
+            if model.uses(current, socket):
                 return True
-        for target, kind in cfg.nodes[current].succ:
+            if model.closes(current, socket) or model.rebinds(current, socket) or node.kind == "raise":
+                continue
+        for target, kind in node.succ:
+            if current == header and kind != TRUE:
+                continue  # the loop ends
             if kind in (NORMAL, TRUE, FALSE) and target not in seen:
                 seen.add(target)
                 todo.append(target)
     return False
+
+
+def _sets_condition(block, condition) -> bool:
+    tested, _ = _condition_parts(condition)
+    return bool(tested & set(_assignments_in(block)))

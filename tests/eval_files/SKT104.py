@@ -95,3 +95,57 @@ def not_a_receive(self):
             self.sock.sendall(b"x")
         except OSError:
             continue
+
+
+def makefile_reads(conn, out):
+    reader = conn.makefile("rb")
+    while True:
+        try:
+            line = reader.readline()
+        except OSError:  # SKT104
+            continue
+        if not line:
+            break
+        out.write(line)
+
+
+def stop_flag(conn):
+    running = True
+    while running:
+        try:
+            data = conn.recv(100)
+        except OSError:
+            running = False
+            continue
+        if not data:
+            break
+    conn.close()
+
+
+def new_socket_each_attempt(addr):
+    for _ in range(3):
+        s = socket.socket()
+        try:
+            s.connect(addr)  # SKT101
+            banner = s.recv(64)
+        except OSError:
+            continue
+        if banner:
+            return s
+        s.close()
+
+
+def graceful_close_after(conn):
+    try:
+        request = conn.recv(1024)
+        conn.sendall(request)
+    except OSError:
+        pass
+    finally:
+        try:
+            conn.shutdown(socket.SHUT_WR)
+            while conn.recv(4096):
+                pass
+        except OSError:
+            pass
+        conn.close()
