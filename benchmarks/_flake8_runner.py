@@ -21,6 +21,10 @@ Check which plugins are loaded with ``--version``:
     python benchmarks/_flake8_runner.py --version
     python benchmarks/_flake8_runner.py --without-skt --version
 
+When the environment variable SKT_BENCHMARK_RSS_FILE names a file, the
+runner writes its peak memory there as JSON when flake8 is done (see
+peak_rss_kib). bench.py uses that; plain use of the runner does not need it.
+
 Stdlib only (plus flake8, of course).
 """
 
@@ -32,6 +36,8 @@ import sys
 PLUGIN_DISTRIBUTION = "flake8-socket-close"
 WITHOUT_FLAG = "--without-skt"
 _ENV = "SKT_BENCHMARK_WITHOUT_PLUGIN"
+# bench.py sets this to a file path; the runner writes its peak memory there.
+_RSS_ENV = "SKT_BENCHMARK_RSS_FILE"
 
 
 def _normalise(name: str) -> str:
@@ -58,6 +64,32 @@ def _drop_our_plugin() -> None:
     finder.find_plugins = find_plugins_without_skt
 
 
+def peak_rss_kib() -> dict:
+    """This process's own peak RSS, and the largest of its reaped children's.
+
+    VmHWM (Linux) is the high-water mark of this process's address space,
+    which starts afresh at exec. getrusage's ru_maxrss does not: Linux carries
+    it across exec, so a child of a big parent (the benchmark driver, spawned
+    with vfork) would report the parent's peak. ru_maxrss of RUSAGE_CHILDREN
+    covers -j N workers (forked after exec, so no such inheritance).
+    """
+    import resource
+
+    peak = {"vmhwm_kib": None, "children_maxrss_kib": None, "self_maxrss_kib": None}
+    scale = 1 / 1024 if sys.platform == "darwin" else 1  # macOS reports bytes
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    peak["vmhwm_kib"] = float(line.split()[1])
+                    break
+    except OSError:
+        pass
+    peak["self_maxrss_kib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
+    peak["children_maxrss_kib"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * scale
+    return peak
+
+
 def main(argv: list[str]) -> int:
     without = WITHOUT_FLAG in argv
     argv = [arg for arg in argv if arg != WITHOUT_FLAG]
@@ -66,7 +98,15 @@ def main(argv: list[str]) -> int:
         _drop_our_plugin()
     from flake8.main import cli
 
-    return cli.main(argv)
+    rss_file = os.environ.pop(_RSS_ENV, None)  # popped: -j N workers must not write it
+    try:
+        return cli.main(argv)
+    finally:
+        if rss_file:
+            import json
+
+            with open(rss_file, "w", encoding="utf-8") as out:
+                json.dump(peak_rss_kib(), out)
 
 
 if os.environ.get(_ENV) == "1":  # a spawned -j N worker of a --without-skt run

@@ -37,6 +37,7 @@ RUNNER = os.path.join(HERE, "_flake8_runner.py")
 PLUGIN_DISTRIBUTION = "flake8-socket-close"
 WITHOUT_FLAG = "--without-skt"
 RUNNER_ENV = "SKT_BENCHMARK_WITHOUT_PLUGIN"
+RSS_ENV = "SKT_BENCHMARK_RSS_FILE"
 
 CORPORA = ("stdlib-top", "socket-dense", "scaling")
 TIME_BUDGETS = {"stdlib-top": 1.05, "socket-dense": 1.5}
@@ -95,11 +96,26 @@ class RunResult:
     stderr: str
 
 
-def _child_env(without: bool) -> Dict[str, str]:
+def _child_env(without: bool, rss_file: Optional[str] = None) -> Dict[str, str]:
     env = dict(os.environ)
     env.pop(RUNNER_ENV, None)  # the runner sets it itself for --without-skt
+    env.pop(RSS_ENV, None)
+    if rss_file:
+        env[RSS_ENV] = rss_file
     env.setdefault("PYTHONHASHSEED", "0")
     return env
+
+
+def _peak_from_runner(rss_path: str) -> Optional[float]:
+    """Peak RSS the runner measured on itself (VmHWM, and -j N workers)."""
+    try:
+        with open(rss_path, encoding="utf-8") as f:
+            peak = json.load(f)
+    except (OSError, ValueError):
+        return None
+    if peak.get("vmhwm_kib") is None:
+        return None
+    return max(peak["vmhwm_kib"], peak.get("children_maxrss_kib") or 0.0)
 
 
 def run_flake8(python: str, flake8_args: Sequence[str], without: bool, timeout: float, workdir: str) -> RunResult:
@@ -107,8 +123,12 @@ def run_flake8(python: str, flake8_args: Sequence[str], without: bool, timeout: 
 
     The child is reaped with os.wait4(), whose rusage belongs to that child
     alone (unlike getrusage(RUSAGE_CHILDREN), which accumulates over every
-    child ever waited for). Output goes to files so pipe buffering costs the
-    same on both sides.
+    child ever waited for): CPU time comes from there. Peak memory comes
+    from the runner itself (VmHWM): Linux carries ru_maxrss across exec, so
+    wait4's figure is at least this script's own peak (it spawns with vfork),
+    which after generating the big scaling files exceeds small flake8 runs.
+    wait4's ru_maxrss is the fallback where /proc is missing. Output goes to
+    files so pipe buffering costs the same on both sides.
     """
     cmd = [python, RUNNER]
     if without:
@@ -116,11 +136,14 @@ def run_flake8(python: str, flake8_args: Sequence[str], without: bool, timeout: 
     cmd.extend(flake8_args)
     out_path = os.path.join(workdir, "stdout.txt")
     err_path = os.path.join(workdir, "stderr.txt")
+    rss_path = os.path.join(workdir, "rss.json")
+    if os.path.exists(rss_path):
+        os.unlink(rss_path)
     timed_out = []
 
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
         start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=_child_env(without), cwd=REPO)
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=_child_env(without, rss_path), cwd=REPO)
 
         def kill() -> None:
             timed_out.append(True)
@@ -144,6 +167,9 @@ def run_flake8(python: str, flake8_args: Sequence[str], without: bool, timeout: 
         finally:
             timer.cancel()
 
+    own_peak = _peak_from_runner(rss_path)
+    if own_peak is not None:
+        maxrss = own_peak
     with open(out_path, encoding="utf-8", errors="replace") as f:
         stdout = f.read()
     with open(err_path, encoding="utf-8", errors="replace") as f:
@@ -249,6 +275,29 @@ def _check_run(m: Measurement, r: RunResult, side: str, timeout: float) -> bool:
     return True
 
 
+def plugin_fingerprint() -> Optional[str]:
+    """A hash of the plugin's source in this checkout, to notice edits made
+    while the benchmark runs (the package is installed editable)."""
+    import hashlib
+
+    root = os.path.join(REPO, "lintplugin")
+    if not os.path.isdir(root):
+        return None
+    digest = hashlib.sha1()
+    for folder, dirs, names in sorted(os.walk(root)):
+        dirs.sort()
+        for name in sorted(names):
+            if name.endswith(".py"):
+                path = os.path.join(folder, name)
+                digest.update(os.path.relpath(path, root).encode())
+                try:
+                    with open(path, "rb") as f:
+                        digest.update(f.read())
+                except OSError:
+                    pass
+    return digest.hexdigest()[:12]
+
+
 def measure(
     name: str,
     files: List[str],
@@ -263,6 +312,7 @@ def measure(
         with open(path, "rb") as f:
             lines += f.read().count(b"\n")
     m = Measurement(name=name, files=files, lines=lines, repeat=repeat)
+    source_before = plugin_fingerprint()
     args = ["-j", str(opts.jobs), "--isolated", "--exit-zero", *opts.extra_flake8_args, *files]
 
     first: Dict[bool, RunResult] = {}
@@ -287,6 +337,8 @@ def measure(
             first.setdefault(without, r)
         log(".")
 
+    if plugin_fingerprint() != source_before:
+        m.problems.append("the plugin's source changed during this measurement: its numbers mix versions")
     skt, other_with = _split_reports(first[False].stdout)
     skt_without, other_without = _split_reports(first[True].stdout)
     m.skt_reports = len(skt)
@@ -660,6 +712,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     with_version, without_version = verify_runner(opts.python)
     tree = git_state()
+    fingerprint = plugin_fingerprint()
+    if fingerprint:
+        tree += f", lintplugin/*.py sha1 {fingerprint}"
     print("flake8-socket-close benchmark: flake8 WITH vs WITHOUT the plugin (ratios = with / without)")
     print(f"python   : {platform.python_implementation()} {platform.python_version()} ({opts.python})")
     print(f"platform : {platform.platform()}, {os.cpu_count()} CPUs")
@@ -753,6 +808,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             failures.append(f"{m.name}: memory ratio {mem:.3f} > {MEMORY_BUDGET}")
     crashed = [m.name for m in all_measurements if m.failed]
 
+    if fingerprint and plugin_fingerprint() != fingerprint:
+        print("WARNING: the plugin's source changed while the benchmark ran; rerun for consistent numbers")
+        report["source_changed_during_run"] = True
     report["over_budget"] = failures
     report["failed_runs"] = crashed
     if opts.json:

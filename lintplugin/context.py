@@ -12,7 +12,7 @@ from lintplugin.checks import FAMILIES
 from lintplugin.findings import Finding
 from lintplugin.flow.cfg import AnalysisLimit, build_cfg
 from lintplugin.ownership import OwnershipAnalysis
-from lintplugin.sockets import SocketModel
+from lintplugin.sockets import SocketModel, is_datagram
 from lintplugin.scopes import Scope, collect_scopes
 
 
@@ -26,6 +26,8 @@ class FileContext:
         self._positions = None
         self._models = {}
         self._ownership = {}
+        self._scopes = []
+        self._datagram_attributes = None
 
     def ownership(self, scope: Scope):
         """The ownership dataflow of a function, built once and shared by rule families."""
@@ -42,8 +44,23 @@ class FileContext:
     def socket_model(self, scope: Scope):
         key = id(scope)
         if key not in self._models:
-            self._models[key] = SocketModel(scope, build_cfg(scope.node), self.source_of)
+            self._models[key] = SocketModel(
+                scope, build_cfg(scope.node), self.source_of, self.datagram_attributes
+            )
         return self._models[key]
+
+    @property
+    def datagram_attributes(self):
+        """Attributes the file sets to datagram sockets (`self._sock = socket(AF_INET,
+        SOCK_DGRAM)`): they have no end-of-file, wherever they are read."""
+        if self._datagram_attributes is None:
+            found = set()
+            for scope in self._scopes:
+                for target, value in scope.stores:
+                    if is_datagram(value, scope):
+                        found.add(target)
+            self._datagram_attributes = frozenset(found)
+        return self._datagram_attributes
 
     def source_of(self, node: cst.CSTNode) -> str:
         """The code of a (small) node, as the user wrote it, on one line."""
@@ -61,7 +78,8 @@ class FileContext:
     def findings(self) -> List[Finding]:
         found: List[Finding] = []
         failures: List[str] = []
-        for scope in collect_scopes(self.module):
+        self._scopes = collect_scopes(self.module)
+        for scope in self._scopes:
             if scope.is_class:
                 continue
             for family in FAMILIES:

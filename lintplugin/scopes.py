@@ -41,6 +41,7 @@ class Scope:
     star_imports: List[str] = field(default_factory=list)
     calls: List[cst.Call] = field(default_factory=list)
     declared_global: set = field(default_factory=set)
+    stores: List = field(default_factory=list)  # (dotted attribute, value) for `self.x = value`
 
     @property
     def name(self) -> str:
@@ -211,6 +212,10 @@ class ScopeCollector(cst.CSTVisitor):
     def _bind_target(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
         if isinstance(target, cst.Name):
             self._scope_for(target.value).bind(target.value, Binding("value", value=value))
+        elif isinstance(target, cst.Attribute):
+            dotted = dotted_name(target)
+            if dotted is not None:
+                self.current.stores.append((dotted, value))
         elif isinstance(target, (cst.Tuple, cst.List)):
             elements = target.elements
             starred = any(isinstance(el, cst.StarredElement) for el in elements)

@@ -118,8 +118,10 @@ class NodeEvents:
 class SocketModel:
     """Which names are sockets in one scope, and what each CFG node does to them."""
 
-    def __init__(self, scope: Scope, cfg: CFG, source_of) -> None:
+    def __init__(self, scope: Scope, cfg: CFG, source_of, datagram_attributes=frozenset()) -> None:
         self.scope = scope
+        # `self._sock = socket.socket(AF_INET, SOCK_DGRAM)` anywhere in the file
+        self.datagram_attributes = datagram_attributes
         self.cfg = cfg
         self.source_of = source_of
         self.is_module = isinstance(scope.node, cst.Module)
@@ -148,7 +150,7 @@ class SocketModel:
                 how = self.acquisition(value)
                 if how is not None:
                     self.acquired.setdefault(assigned, []).append((value, how))
-                    if _is_datagram(value, self.scope):
+                    if is_datagram(value, self.scope):
                         self.datagram.add(assigned)
                 elif isinstance(value, cst.Call) and _method(value) == "makefile":
                     owner = _receiver_name(value)
@@ -221,8 +223,10 @@ class SocketModel:
 
     def is_stream_receive(self, receiver: str, method: str, call: cst.Call) -> bool:
         """A receive that returns b'' at end-of-file, on something that is a socket."""
-        if receiver in self.datagram:
+        if receiver in self.datagram or receiver in self.datagram_attributes:
             return False
+        if receiver in ("self", "cls"):
+            return False  # a class's own recv() method: a wrapper, not the socket
         if method in ("recv", "recv_into"):
             return bool(call.args)
         if method in FILE_READ_METHODS and receiver in self.makefiles:
@@ -518,16 +522,16 @@ def eof_test(test: cst.BaseExpression, receive_in, loop: bool) -> Optional[EofTe
         name, eof_when_true = truthiness
         return EofTest(data=name, eof_edge=TRUE if eof_when_true else FALSE)
     if isinstance(test, cst.BooleanOperation):
-        if isinstance(test.operator, cst.Or):
-            for side in (test.left, test.right):
-                part = eof_test(side, receive_in, loop)
-                if part is not None and part.eof_edge == TRUE:
-                    return part
-        else:
-            for side in (test.left, test.right):
-                part = eof_test(side, receive_in, loop)
-                if part is not None and part.eof_edge == FALSE:
-                    return part
+        # `a or not data`: end-of-file makes the whole test true; `a and data`:
+        # false. The other combination (`isinstance(data, bytes) and
+        # len(data) == 0`) is what the author meant as the end-of-file branch.
+        certain = TRUE if isinstance(test.operator, cst.Or) else FALSE
+        parts = [eof_test(side, receive_in, loop) for side in (test.left, test.right)]
+        parts = [part for part in parts if part is not None]
+        for part in parts:
+            if part.eof_edge == certain:
+                return part
+        return parts[0] if parts else None
     return None
 
 
@@ -663,7 +667,7 @@ def _is_logging(function: str) -> bool:
     return parts[0] in ("logging", "logger", "log", "LOG", "LOGGER", "_logger", "_log")
 
 
-def _is_datagram(value: cst.BaseExpression, scope: Scope) -> bool:
+def is_datagram(value: cst.BaseExpression, scope: Scope) -> bool:
     if not isinstance(value, cst.Call):
         return False
     for arg in value.args:

@@ -141,7 +141,7 @@ def eof_ignored(model, context) -> Iterator[Finding]:
                 continue  # a new socket every turn (the next accept()): no spinning on one
             if not _runs_forever_on_eof(header.info, data, model):
                 continue
-            if _eof_leaves_loop(model, header.index, data, call, receiver):
+            if not _spins_on_eof(model, index, header.index, data, call, receiver):
                 continue
             yield Finding(
                 code="SKT103",
@@ -316,34 +316,46 @@ def _made_of_received(value, received) -> bool:
     return bool(names) and not calls and names <= received
 
 
-def _eof_leaves_loop(model, header: int, data: str, call, receiver: str) -> bool:
-    """Whether some end-of-file branch of `data` (or `call`) leads out of the loop."""
-    from lintplugin.flow.cfg import EXC, FALSE, NORMAL, RERAISE, TRUE
+def _spins_on_eof(model, start: int, header: int, data: str, call, receiver: str) -> bool:
+    """Whether, once `call` returned b'', control comes back round the loop:
+    taking the end-of-file side of every test on the data, without closing
+    the socket, raising (an `assert data` too) or leaving the loop."""
+    return _reaches_on_eof(model, start, {data}, call, header, lambda index: index == header,
+                           stop=lambda index: model.closes(index, receiver))
+
+
+def _reaches_on_eof(model, start: int, empty_names, call, loop: int, goal, stop) -> bool:
+    """Search from `start` along normal edges inside `loop`, following only
+    the end-of-file side of tests on `empty_names` (or on `call`)."""
+    from lintplugin.flow.cfg import FALSE, NORMAL, TRUE
     from lintplugin.sockets import eof_test
 
     cfg = model.cfg
-    for index, node in enumerate(cfg.nodes):
-        if node.kind != "test" or index == header or not cfg.in_loop(index, header):
-            continue
-        found = eof_test(node.cst, _receive_matcher(call), loop=False)
-        if found is None or (found.data != data and found.receive is not call):
-            continue
-        starts = [target for target, kind in node.succ if kind == found.eof_edge]
-        seen = set(starts)
-        todo = list(starts)
-        while todo:
-            current = todo.pop()
-            if current == header:
-                continue
-            if not cfg.in_loop(current, header) or model.closes(current, receiver):
+    matcher = _receive_matcher(call)
+    seen = {start}
+    todo = [start]
+    while todo:
+        current = todo.pop()
+        node = cfg.nodes[current]
+        if current != start:
+            if goal(current):
                 return True
-            for target, kind in cfg.nodes[current].succ:
-                leaving = kind in (NORMAL, TRUE, FALSE, RERAISE) or (
-                    kind == EXC and cfg.nodes[current].kind == "raise"
-                )
-                if leaving and target not in seen:
-                    seen.add(target)
-                    todo.append(target)
+            if not cfg.in_loop(current, loop) or stop(current) or node.kind == "raise":
+                continue
+        kinds = (NORMAL, TRUE, FALSE)
+        if node.kind in ("test", "assert"):
+            tested = node.cst.test if node.kind == "assert" else node.cst
+            found = eof_test(tested, matcher, loop=False)
+            if found is not None and (found.data in empty_names or found.receive is call):
+                if node.kind == "assert":
+                    if found.eof_edge == FALSE:
+                        continue  # `assert data` raises on b''
+                else:
+                    kinds = (found.eof_edge,)
+        for target, kind in node.succ:
+            if kind in kinds and target not in seen:
+                seen.add(target)
+                todo.append(target)
     return False
 
 
@@ -423,6 +435,9 @@ def _carries_on(model, handler, socket: str) -> bool:
     loop = cfg.nodes[header]
     if loop.kind == "test" and _sets_condition(handler.cst.body, loop.info.test):
         return False
+    # `except OSError: data = b""` turns the error into end-of-file: the
+    # code after it then takes its end-of-file branch.
+    emptied = _emptied_names(handler.cst.body)
     seen = {handler.index}
     todo = [handler.index]
     while todo:
@@ -435,13 +450,36 @@ def _carries_on(model, handler, socket: str) -> bool:
                 return True
             if model.closes(current, socket) or model.rebinds(current, socket) or node.kind == "raise":
                 continue
+        kinds = (NORMAL, TRUE, FALSE)
+        if node.kind == "test" and emptied:
+            from lintplugin.sockets import eof_test
+
+            found = eof_test(node.cst, lambda value: None, loop=False)
+            if found is not None and found.data in emptied:
+                kinds = (found.eof_edge,)
         for target, kind in node.succ:
             if current == header and kind != TRUE:
                 continue  # the loop ends
-            if kind in (NORMAL, TRUE, FALSE) and target not in seen:
+            if kind in kinds and target not in seen:
                 seen.add(target)
                 todo.append(target)
     return False
+
+
+def _emptied_names(block) -> set:
+    empty = set()
+    for name, values in _assignments_in(block).items():
+        if any(kind == "set" and _is_empty_value(value) for kind, value in values):
+            empty.add(name)
+    return empty
+
+
+def _is_empty_value(value) -> bool:
+    if isinstance(value, cst.SimpleString):
+        return value.value.lstrip("bBrRuU") in ('""', "''")
+    if isinstance(value, cst.Name):
+        return value.value == "None"
+    return isinstance(value, cst.Integer) and value.value == "0"
 
 
 def _sets_condition(block, condition) -> bool:

@@ -131,3 +131,50 @@ def closes_on_eof(self):
         if not data:
             self.sock.close()  # the next recv() raises: the loop does not spin
         print(data)
+
+
+class QuicLike:
+    def __init__(self, family):
+        self._socket = socket.socket(family, socket.SOCK_DGRAM, 0)
+
+    def run(self):
+        while not self._done:
+            datagram = self._socket.recv(1500)  # a datagram socket: no end-of-file
+            self.handle(datagram)
+
+
+def assert_on_eof(rsock, queue):
+    while True:
+        try:
+            token = rsock.recv(1)
+            assert token  # raises on b'': leaves the loop
+        except ValueError:
+            break
+        queue.put(token)
+
+
+def leaves_right_after(self, n):
+    while n > 0:
+        while True:
+            if self.ready():
+                chunk = self.sock.recv(n)
+                break
+        if len(chunk) == 0:
+            raise EOFError()
+        n -= len(chunk)
+
+
+def combined_test(sock, buf):
+    while True:
+        data = sock.recv(4096)
+        if isinstance(data, bytes) and len(data) == 0:
+            raise ConnectionError("server closed the connection")
+        buf.write(data)
+
+
+class FrameBuffer:
+    def recv_strict(self, size):
+        shortage = size
+        while shortage > 0:
+            chunk = self.recv(min(16384, shortage))  # the class's own wrapper
+            shortage -= len(chunk)

@@ -149,3 +149,15 @@ def graceful_close_after(conn):
         except OSError:
             pass
         conn.close()
+
+
+def error_becomes_eof(self):
+    while True:
+        try:
+            incoming = self.sock.recv(65536)
+        except (OSError, IOError):
+            incoming = b""
+        if not incoming:
+            self.closed = True
+            return -1
+        self.feed(incoming)
