@@ -50,11 +50,30 @@ FILE_READ_METHODS = frozenset({"read", "readline", "readlines", "readinto", "rea
 # Methods only sockets (and their ssl wrappers) have: using one on a name is
 # what makes us treat it as a socket. `send`, `recv()` without arguments,
 # `connect` and `bind` alone are too common elsewhere (pipes, signals, GUIs).
-EVIDENCE_METHODS = frozenset({
-    "recv_into", "recvfrom", "recvfrom_into", "recvmsg", "recvmsg_into", "sendall", "sendto",
-    "sendmsg", "accept", "setsockopt", "getsockopt", "makefile", "settimeout",
-    "setblocking", "getpeername", "do_handshake", "connect_ex", "shutdown",
-})
+# method -> (fewest, most) positional arguments of the socket method, so that
+# `websocket.accept(subprotocol=...)` or `server.shutdown()` are not taken for
+# sockets.
+EVIDENCE_METHODS = {
+    "recv": (1, 2), "recv_into": (1, 3), "recvfrom": (1, 2), "recvfrom_into": (1, 3),
+    "recvmsg": (1, 3), "recvmsg_into": (1, 3), "sendall": (1, 2), "sendto": (2, 3),
+    "sendmsg": (1, 4), "accept": (0, 0), "setsockopt": (3, 4), "getsockopt": (2, 3),
+    "makefile": (0, 5), "settimeout": (1, 1), "setblocking": (1, 1), "getpeername": (0, 0),
+    "do_handshake": (0, 1), "connect_ex": (1, 1), "shutdown": (1, 1),
+}
+
+
+def is_socket_call(method: str, call: cst.Call) -> bool:
+    """Whether a method call has the shape of that socket method."""
+    bounds = EVIDENCE_METHODS.get(method)
+    if bounds is None:
+        return False
+    positional = [arg for arg in call.args if arg.keyword is None and not arg.star]
+    keywords = [arg for arg in call.args if arg.keyword is not None]
+    if any(arg.star for arg in call.args):
+        return True  # *args: cannot count, keep the name's other evidence decisive
+    if method == "makefile":
+        return True
+    return bounds[0] <= len(positional) <= bounds[1] and not (method == "accept" and keywords)
 SOCKET_TYPES = {"socket.socket", "ssl.SSLSocket", "socket.SocketType"}
 
 # Calls that look at a socket without doing I/O on it or taking it over.
@@ -161,7 +180,7 @@ class SocketModel:
                 receiver = _receiver_name(call)
                 if receiver is None or method is None:
                     continue
-                if method in EVIDENCE_METHODS or (method == "recv" and call.args):
+                if is_socket_call(method, call):
                     self.evidence.add(receiver)
         for name in list(self.acquired):
             for value, _ in self.acquired[name]:
@@ -228,7 +247,7 @@ class SocketModel:
         if receiver in ("self", "cls"):
             return False  # a class's own recv() method: a wrapper, not the socket
         if method in ("recv", "recv_into"):
-            return bool(call.args)
+            return is_socket_call(method, call)
         if method in FILE_READ_METHODS and receiver in self.makefiles:
             return method in ("read", "readline", "read1", "readinto")
         return False
