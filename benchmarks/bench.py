@@ -43,6 +43,7 @@ CORPORA = ("stdlib-top", "socket-dense", "scaling")
 TIME_BUDGETS = {"stdlib-top": 1.05, "socket-dense": 1.5}
 MEMORY_BUDGET = 1.2
 MEMORY_BUDGET_CORPORA = ("stdlib-top", "socket-dense")
+SKT_SAMPLE = 100  # SKT report lines kept in the JSON per corpus
 
 DEFAULT_SCALING_N = (100, 1000, 10000)
 QUICK_SCALING_N = (10, 50)
@@ -78,6 +79,10 @@ SOCKET_STDLIB = (
     "logging/handlers.py",
 )
 
+# Set by --snapshot: PYTHONPATH for both sides, so the plugin is imported
+# from a frozen copy of this checkout's lintplugin/.
+EXTRA_ENV: Dict[str, str] = {}
+
 _REPORT_LINE = re.compile(r":\d+:\d+: ([A-Z]+[0-9]+) ")
 
 
@@ -102,6 +107,7 @@ def _child_env(without: bool, rss_file: Optional[str] = None) -> Dict[str, str]:
     env.pop(RSS_ENV, None)
     if rss_file:
         env[RSS_ENV] = rss_file
+    env.update(EXTRA_ENV)
     env.setdefault("PYTHONHASHSEED", "0")
     return env
 
@@ -143,7 +149,9 @@ def run_flake8(python: str, flake8_args: Sequence[str], without: bool, timeout: 
 
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
         start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=_child_env(without, rss_path), cwd=REPO)
+        proc = subprocess.Popen(
+            cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=_child_env(without, rss_path), cwd=REPO
+        )
 
         def kill() -> None:
             timed_out.append(True)
@@ -216,6 +224,7 @@ class Measurement:
     skt_reports: int = 0
     other_reports: int = 0
     skt900: List[str] = field(default_factory=list)
+    skt_sample: List[str] = field(default_factory=list)
     problems: List[str] = field(default_factory=list)
     failed: bool = False
 
@@ -246,6 +255,7 @@ class Measurement:
             "skt_reports": self.skt_reports,
             "other_reports": self.other_reports,
             "skt900": self.skt900,
+            "skt_sample": self.skt_sample,
             "problems": self.problems,
             "failed": self.failed,
         }
@@ -275,12 +285,16 @@ def _check_run(m: Measurement, r: RunResult, side: str, timeout: float) -> bool:
     return True
 
 
+PLUGIN_SOURCE = os.path.join(REPO, "lintplugin")  # --snapshot points it at the copy
+
+
 def plugin_fingerprint() -> Optional[str]:
-    """A hash of the plugin's source in this checkout, to notice edits made
-    while the benchmark runs (the package is installed editable)."""
+    """A hash of the plugin's source in this checkout (or the --snapshot
+    copy), to notice edits made while the benchmark runs (the package is
+    installed editable)."""
     import hashlib
 
-    root = os.path.join(REPO, "lintplugin")
+    root = PLUGIN_SOURCE
     if not os.path.isdir(root):
         return None
     digest = hashlib.sha1()
@@ -338,12 +352,13 @@ def measure(
         log(".")
 
     if plugin_fingerprint() != source_before:
-        m.problems.append("the plugin's source changed during this measurement: its numbers mix versions")
+        m.problems.append("the plugin's source changed during this measurement: its numbers may mix versions")
     skt, other_with = _split_reports(first[False].stdout)
     skt_without, other_without = _split_reports(first[True].stdout)
     m.skt_reports = len(skt)
     m.other_reports = len(other_with)
     m.skt900 = [line for line in skt if ": SKT900 " in line]
+    m.skt_sample = skt[:SKT_SAMPLE]
     if skt_without:
         m.problems.append(f"the 'without' run reported {len(skt_without)} SKT lines: plugin not unloaded?")
     if other_with != other_without:
@@ -646,6 +661,30 @@ def git_state() -> str:
     return f"git {head}" + (" + local changes" if dirty else "")
 
 
+def take_snapshot(python: str, into: str) -> str:
+    """Copy lintplugin/ and make both sides import the copy (PYTHONPATH wins
+    over the editable install's .pth entry); return the copy's location."""
+    import shutil
+
+    global PLUGIN_SOURCE
+    target = os.path.join(into, "lintplugin")
+    shutil.copytree(os.path.join(REPO, "lintplugin"), target, ignore=shutil.ignore_patterns("__pycache__"))
+    EXTRA_ENV["PYTHONPATH"] = os.pathsep.join(p for p in (into, os.environ.get("PYTHONPATH")) if p)
+    PLUGIN_SOURCE = target
+    proc = subprocess.run(
+        # sys.path[0] as the runner has it (its own folder, not the cwd)
+        [python, "-c", "import sys; sys.path[0] = sys.argv[1]; import lintplugin.plugin as p; print(p.__file__)", HERE],
+        capture_output=True,
+        text=True,
+        env=_child_env(False),
+        cwd=REPO,
+    )
+    where = proc.stdout.strip()
+    if proc.returncode != 0 or not os.path.realpath(where).startswith(os.path.realpath(target)):
+        raise SystemExit(f"bench: --snapshot: the plugin is imported from {where or proc.stderr!r}, not {target}")
+    return target
+
+
 def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         prog="python benchmarks/bench.py",
@@ -671,11 +710,18 @@ def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
         help="comma-separated N values (default 100,1000,10000; --quick: 10,50)",
     )
     p.add_argument("--jobs", "-j", type=int, default=1, help="flake8 --jobs (default 1)")
-    p.add_argument("--max-files", type=int, default=None, help=f"use at most M files per corpus (--quick: {QUICK_MAX_FILES})")
+    p.add_argument(
+        "--max-files", type=int, default=None, help=f"use at most M files per corpus (--quick: {QUICK_MAX_FILES})"
+    )
     p.add_argument("--no-warmup", action="store_true", help="skip the untimed warm-up run of each side")
     p.add_argument("--timeout", type=float, default=900.0, help="kill a flake8 run after this many seconds")
     p.add_argument("--flake8-args", default="", help="extra arguments for both sides, one shell-quoted string")
     p.add_argument("--python", default=sys.executable, help="interpreter that has flake8 and the plugin")
+    p.add_argument(
+        "--snapshot",
+        action="store_true",
+        help="measure a copy of lintplugin/ taken at start (for an editable install whose source is being edited)",
+    )
     p.add_argument("--scaling-dir", default=None, help="write the generated scaling files here (kept)")
     p.add_argument("--quick", action="store_true", help="smoke run: repeat 1, few files, small N, no warm-up")
     p.add_argument("--json", metavar="FILE", help="also write the numbers as JSON")
@@ -710,40 +756,43 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         sys.stderr.write(text)
         sys.stderr.flush()
 
-    with_version, without_version = verify_runner(opts.python)
-    tree = git_state()
-    fingerprint = plugin_fingerprint()
-    if fingerprint:
-        tree += f", lintplugin/*.py sha1 {fingerprint}"
-    print("flake8-socket-close benchmark: flake8 WITH vs WITHOUT the plugin (ratios = with / without)")
-    print(f"python   : {platform.python_implementation()} {platform.python_version()} ({opts.python})")
-    print(f"platform : {platform.platform()}, {os.cpu_count()} CPUs")
-    print(f"with     : flake8 {with_version}")
-    print(f"without  : flake8 {without_version}")
-    print(f"tree     : {tree}")
-    print(
-        f"method   : flake8 -j {opts.jobs} --isolated --exit-zero {opts.flake8_args} <files>; "
-        f"sides interleaved; {'no warm-up' if opts.no_warmup else '1 untimed warm-up per side'}; "
-        f"ratio of minimum wall times"
-    )
-    print()
-
-    report: dict = {
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "cpus": os.cpu_count(),
-        "flake8_with": with_version,
-        "flake8_without": without_version,
-        "tree": tree,
-        "jobs": opts.jobs,
-        "quick": opts.quick,
-        "budgets": {"time": TIME_BUDGETS, "memory": {c: MEMORY_BUDGET for c in MEMORY_BUDGET_CORPORA}},
-        "corpora": {},
-    }
-    corpus_results: List[Measurement] = []
-    scaling_rows: List[Tuple[str, int, Measurement]] = []
-
     with tempfile.TemporaryDirectory(prefix="skt-bench-") as workdir:
+        snapshot = take_snapshot(opts.python, os.path.join(workdir, "snapshot")) if opts.snapshot else None
+        with_version, without_version = verify_runner(opts.python)
+        tree = git_state()
+        fingerprint = plugin_fingerprint()
+        if fingerprint:
+            tree += f", lintplugin/*.py sha1 {fingerprint}"
+        if snapshot:
+            tree += " (frozen --snapshot copy)"
+        print("flake8-socket-close benchmark: flake8 WITH vs WITHOUT the plugin (ratios = with / without)")
+        print(f"python   : {platform.python_implementation()} {platform.python_version()} ({opts.python})")
+        print(f"platform : {platform.platform()}, {os.cpu_count()} CPUs")
+        print(f"with     : flake8 {with_version}")
+        print(f"without  : flake8 {without_version}")
+        print(f"tree     : {tree}")
+        print(
+            f"method   : flake8 -j {opts.jobs} --isolated --exit-zero {opts.flake8_args} <files>; "
+            f"sides interleaved; {'no warm-up' if opts.no_warmup else '1 untimed warm-up per side'}; "
+            f"ratio of minimum wall times"
+        )
+        print()
+
+        report: dict = {
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+            "flake8_with": with_version,
+            "flake8_without": without_version,
+            "tree": tree,
+            "jobs": opts.jobs,
+            "quick": opts.quick,
+            "budgets": {"time": TIME_BUDGETS, "memory": {c: MEMORY_BUDGET for c in MEMORY_BUDGET_CORPORA}},
+            "corpora": {},
+        }
+        corpus_results: List[Measurement] = []
+        scaling_rows: List[Tuple[str, int, Measurement]] = []
+
         for name in opts.corpora:
             if name == "scaling":
                 continue
@@ -779,6 +828,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                     scaling_rows.append((shape, n, m))
             report["scaling"] = scaling_series(scaling_rows)
 
+        source_changed = bool(fingerprint) and plugin_fingerprint() != fingerprint  # before the snapshot goes
+        report["source_changed_during_run"] = source_changed
+
     failures: List[str] = []
     if corpus_results:
         print_corpus_table(corpus_results)
@@ -808,9 +860,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             failures.append(f"{m.name}: memory ratio {mem:.3f} > {MEMORY_BUDGET}")
     crashed = [m.name for m in all_measurements if m.failed]
 
-    if fingerprint and plugin_fingerprint() != fingerprint:
-        print("WARNING: the plugin's source changed while the benchmark ran; rerun for consistent numbers")
-        report["source_changed_during_run"] = True
+    if source_changed:
+        print("WARNING: the plugin's source changed while the benchmark ran; rerun (or use --snapshot)")
     report["over_budget"] = failures
     report["failed_runs"] = crashed
     if opts.json:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Dict, List, Tuple
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from lintplugin.catalogue import rule_link
 from lintplugin.checks import FAMILIES
 from lintplugin.findings import Finding
 from lintplugin.flow.cfg import AnalysisLimit, build_cfg
 from lintplugin.ownership import OwnershipAnalysis
+from lintplugin.positions import node_starts
 from lintplugin.sockets import SocketModel, is_datagram
 from lintplugin.scopes import Scope, collect_scopes
 
@@ -68,12 +68,10 @@ class FileContext:
 
     def position_of(self, node: cst.CSTNode) -> Tuple[int, int]:
         if self._positions is None:
-            # Computing positions is a code-generation pass over the file;
-            # it is only paid when something is reported.
-            wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
-            self._positions = wrapper.resolve(PositionProvider)
-        start = self._positions[node].start
-        return start.line, start.column
+            # One code-generation pass over the (sparse) file, paid only when
+            # something is reported.
+            self._positions = node_starts(self.module)
+        return self._positions[id(node)]
 
     def findings(self) -> List[Finding]:
         found: List[Finding] = []

@@ -137,16 +137,16 @@ class OwnershipAnalysis:
 
     def _guard_names(self) -> List[str]:
         """Names tested against None that the function also sets to None."""
-        tested: List[str] = []
-        for index, node in enumerate(self.cfg.nodes):
-            for name, _ in self.model.events[index].none_tests:
-                if name not in tested:
-                    tested.append(name)
         set_to_none = {
             name for bindings in self.model.node_bindings for name, value in bindings
             if isinstance(name, str) and _is_none(value)
         }
-        return [name for name in tested if name in set_to_none][:MAX_GUARDS]
+        guards: Dict[str, None] = {}  # insertion-ordered set
+        for events in self.model.events:
+            for name, _ in events.none_tests:
+                if name in set_to_none:
+                    guards[name] = None
+        return list(guards)[:MAX_GUARDS]
 
     def _guard_assignments(self, index: int) -> List[Tuple[int, int]]:
         """(guard index, new value) for the guards a node binds."""
@@ -409,6 +409,8 @@ class OwnershipAnalysis:
             if origin[0] is None and name in self.obtained:
                 origin = (self.obtained[name], "obtained")
             leak = Leak(name=name, origin=origin)
+            errors: Dict[int, cst.CSTNode] = {}  # keyed by id: nodes compare by value, slowly
+            eofs: Dict[int, cst.CSTNode] = {}
             bits = self.leaked[name]
             while bits:
                 low = bits & -bits
@@ -421,11 +423,13 @@ class OwnershipAnalysis:
                     if site is not None and how not in ("obtained", "parameter") and path_class.site not in leak.normal:
                         leak.normal.append(path_class.site)
                 elif path_class.kind == "err":
-                    call = self._first_source_call(path_class.site, name)
-                    if call not in leak.errors:
-                        leak.errors.append(call)
-                elif path_class.site not in leak.eofs:
-                    leak.eofs.append(path_class.site)
+                    errors[id(self._first_source_call(path_class.site, name))] = self._first_source_call(
+                        path_class.site, name
+                    )
+                else:
+                    eofs[id(path_class.site)] = path_class.site
+            leak.errors = list(errors.values())
+            leak.eofs = list(eofs.values())
             found.append(leak)
         return found
 

@@ -79,14 +79,44 @@ def dotted_name(node: cst.BaseExpression) -> Optional[str]:
     return ".".join(reversed(parts))
 
 
-class ScopeCollector(cst.CSTVisitor):
-    """Builds the scope facts of a module in a single visit."""
+class ScopeCollector:
+    """Builds the scope facts of a module in a single walk.
+
+    An iterative walk over the code-holding fields of each node (see
+    `syntax_children`) with a handler per node type: several times cheaper
+    than libcst's visitor, which rebuilds every node it passes, and free of
+    recursion limits on deeply nested code.
+    """
 
     def __init__(self) -> None:
-        super().__init__()
         self.module_scope: Optional[Scope] = None
         self.scopes: List[Scope] = []
         self._stack: List[Scope] = []
+        self._handlers = {}
+        for name in dir(self):
+            if name.startswith("visit_"):
+                node_type = getattr(cst, name[len("visit_"):], None)
+                if isinstance(node_type, type):
+                    self._handlers[node_type] = getattr(self, name)
+
+    def walk(self, module: cst.Module) -> None:
+        from lintplugin.sockets import syntax_children
+
+        _LEAVE = object()
+        handlers = self._handlers
+        stack: List[object] = [module]
+        while stack:
+            node = stack.pop()
+            if node is _LEAVE:
+                self._stack.pop()
+                continue
+            handler = handlers.get(type(node))
+            if handler is not None:
+                if handler(node) is False:
+                    continue
+                if isinstance(node, (cst.Module, cst.FunctionDef, cst.ClassDef)):
+                    stack.append(_LEAVE)
+            stack.extend(reversed(syntax_children(node)))
 
     # -- scopes ---------------------------------------------------------
 
@@ -102,9 +132,6 @@ class ScopeCollector(cst.CSTVisitor):
         self.module_scope = Scope(node=node, parent=None)
         self._push(self.module_scope)
 
-    def leave_Module(self, original_node: cst.Module) -> None:
-        self._stack.pop()
-
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.current.bind(node.name.value, Binding("other"))
         scope = Scope(node=node, parent=self.current)
@@ -112,15 +139,9 @@ class ScopeCollector(cst.CSTVisitor):
         for param in _all_params(node.params):
             scope.bind(param.name.value, Binding("other"))
 
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        self._stack.pop()
-
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self.current.bind(node.name.value, Binding("other"))
         self._push(Scope(node=node, parent=self.current, is_class=True))
-
-    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
-        self._stack.pop()
 
     def visit_Lambda(self, node: cst.Lambda) -> bool:
         # A lambda's body is one expression: no bindings that outlive it and
@@ -254,5 +275,5 @@ def _all_params(params: cst.Parameters) -> Sequence[cst.Param]:
 
 def collect_scopes(module: cst.Module) -> List[Scope]:
     collector = ScopeCollector()
-    module.visit(collector)
+    collector.walk(module)
     return collector.scopes

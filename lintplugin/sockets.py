@@ -13,6 +13,7 @@ parameter (or a socket from another call) that it closes on a normal path.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple
 
@@ -338,8 +339,8 @@ class SocketModel:
                 events.append(Event("handoff", name, node.cst))
         for assigned, value in self.node_bindings[node.index]:
             events.extend(self._assignment_events(assigned, value, node))
-        for name in _captured_names(node):
-            if name in self.sockets:
+        if self.sockets:
+            for name in _captured_names(node, self.sockets):
                 events.append(Event("handoff", name, node.cst))
         if node.kind == "test":
             result.eof = self._eof_test(node)
@@ -740,22 +741,93 @@ def _roots(node: Node) -> Sequence[cst.CSTNode]:
     return [statement]
 
 
-def _walk(node: Node) -> Iterator[cst.CSTNode]:
+_WALKED = (cst.Call, cst.NamedExpr, cst.Yield, cst.Lambda)
+def node_syntax(node: Node) -> Dict[type, List[cst.CSTNode]]:
+    """The calls, walrus bindings, yields and lambdas a node evaluates,
+    collected in one walk and kept on the node for every later question."""
+    cached = node.info_syntax
+    if cached is not None:
+        return cached
+    found: Dict[type, List[cst.CSTNode]] = {}
     stack = list(reversed(_roots(node)))
     while stack:
         current = stack.pop()
-        yield current
-        if isinstance(current, _NESTED_SCOPES):
+        kind = type(current)
+        if kind in _WALKED_SET:
+            found.setdefault(kind, []).append(current)
+        if kind in _NESTED_SET:
             continue
-        stack.extend(reversed(current.children))
+        stack.extend(reversed(syntax_children(current)))
+    node.info_syntax = found
+    return found
+
+
+_WALKED_SET = frozenset(_WALKED)
+_NESTED_SET = frozenset(_NESTED_SCOPES)
+
+
+# Fields of a libcst node that never hold code: whitespace, brackets, commas.
+_TRIVIA = frozenset({
+    "lpar", "rpar", "comma", "semicolon", "dot", "equal", "colon", "whitespace_after_func",
+    "whitespace_before_args", "whitespace_after_arg", "whitespace_after_star",
+    "whitespace_before", "whitespace_after", "leading_lines", "lines_after_decorators",
+    "header", "footer", "newline", "trailing_whitespace", "whitespace_before_colon",
+    "whitespace_after_at", "whitespace_after_def", "whitespace_after_name",
+    "whitespace_before_params", "whitespace_after_indent", "indent", "first_line",
+    "empty_lines", "last_line", "whitespace_after_cast", "whitespace_after_await",
+    "whitespace_after_del", "whitespace_after_assert", "whitespace_after_return",
+    "whitespace_after_raise", "whitespace_after_import", "whitespace_after_from",
+    "whitespace_after_if", "whitespace_after_else", "whitespace_after_in",
+    "whitespace_after_for", "whitespace_before_in", "whitespace_after_while",
+    "whitespace_after_with", "whitespace_before_from", "whitespace_after_lambda",
+    "whitespace_before_as", "whitespace_after_as", "whitespace_after_yield",
+    "whitespace_before_walrus", "whitespace_after_walrus", "whitespace_after_except",
+    "whitespace_after_class", "whitespace_before_indent", "whitespace_after_global",
+    "whitespace_after_nonlocal", "whitespace_after_match", "whitespace_after_case",
+    "whitespace_before_expression", "whitespace_after_expression", "star_tok",
+})
+_FIELDS: Dict[type, Tuple[str, ...]] = {}
+
+
+def syntax_children(node: cst.CSTNode) -> List[cst.CSTNode]:
+    """A node's sub-nodes that hold code, in field order.
+
+    libcst's `.children` runs a visitor to collect them, which dominates the
+    cost of walking large functions; reading the dataclass fields is several
+    times cheaper and skips whitespace nodes no analysis needs.
+    """
+    names = _FIELDS.get(type(node))
+    if names is None:
+        names = tuple(
+            f.name for f in dataclasses.fields(node) if f.name not in _TRIVIA and not f.name.startswith("whitespace")
+        )
+        _FIELDS[type(node)] = names
+    found: List[cst.CSTNode] = []
+    for name in names:
+        value = getattr(node, name)
+        kind = type(value)
+        if kind is list or kind is tuple:
+            found.extend(item for item in value if _is_node_type(type(item)))
+        elif _is_node_type(kind):
+            found.append(value)
+    return found
+
+
+_NODE_TYPES: Dict[type, bool] = {}
+
+
+def _is_node_type(kind: type) -> bool:
+    # isinstance() against libcst's abstract base class is slow; types are few.
+    known = _NODE_TYPES.get(kind)
+    if known is None:
+        known = _NODE_TYPES[kind] = issubclass(kind, cst.CSTNode)
+    return known
 
 
 def _calls(node: Node) -> Iterator[cst.Call]:
     if node.cst is None or node.kind in ("with_exit", "finally"):
         return
-    for current in _walk(node):
-        if isinstance(current, cst.Call):
-            yield current
+    yield from node_syntax(node).get(cst.Call, ())
 
 
 def _assignments(node: Node) -> Iterator[Tuple[object, Optional[cst.BaseExpression]]]:
@@ -785,8 +857,8 @@ def _assignments(node: Node) -> Iterator[Tuple[object, Optional[cst.BaseExpressi
     elif node.kind == "handler" and statement.name is not None:
         yield from _bind(statement.name.name, None)
     if node.kind not in ("with_exit", "finally", "handler"):
-        for current in _walk(node):
-            if isinstance(current, cst.NamedExpr) and isinstance(current.target, cst.Name):
+        for current in node_syntax(node).get(cst.NamedExpr, ()):
+            if isinstance(current.target, cst.Name):
                 yield current.target.value, current.value
 
 
@@ -824,8 +896,8 @@ def _escaping_names(node: Node) -> Iterator[str]:
         return
     if isinstance(statement, cst.Return) and statement.value is not None:
         yield from _names_in_value(statement.value)
-    for current in _walk(node):
-        if isinstance(current, cst.Yield) and current.value is not None:
+    for current in node_syntax(node).get(cst.Yield, ()):
+        if current.value is not None:
             value = current.value.item if isinstance(current.value, cst.From) else current.value
             yield from _names_in_value(value)
 
@@ -842,19 +914,21 @@ def _names_in_value(value: cst.BaseExpression) -> Iterator[str]:
                 yield from _names_in_value(element.value)
 
 
-def _captured_names(node: Node) -> Iterator[str]:
-    """Names used inside a lambda or nested function defined at this node."""
+def _captured_names(node: Node, wanted) -> Iterator[str]:
+    """Socket names used inside a lambda or nested function defined at this node."""
     if node.cst is None or node.kind in ("with_exit", "finally"):
         return
     roots: List[cst.CSTNode] = []
     if node.kind == "stmt" and isinstance(node.cst, (cst.FunctionDef, cst.ClassDef)):
         roots.append(node.cst)
     else:
-        roots.extend(current for current in _walk(node) if isinstance(current, cst.Lambda))
+        roots.extend(node_syntax(node).get(cst.Lambda, ()))
     for root in roots:
         stack = [root]
         while stack:
             current = stack.pop()
             if isinstance(current, cst.Name):
-                yield current.value
-            stack.extend(current.children)
+                if current.value in wanted:
+                    yield current.value
+                continue
+            stack.extend(syntax_children(current))

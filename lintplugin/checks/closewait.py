@@ -15,6 +15,7 @@ import libcst as cst
 from lintplugin.findings import Finding
 from lintplugin.ownership import Leak
 from lintplugin.scopes import Scope
+from lintplugin.sockets import syntax_children
 
 CLOSE_WAIT = "the connection stays in CLOSE_WAIT and its descriptor leaks"
 
@@ -48,7 +49,7 @@ def _leak_findings(leak: Leak, analysis, context) -> Iterator[Finding]:
         )
         return  # one report per leaked socket
     if leak.errors:
-        ordered = sorted(set(leak.errors), key=context.position_of)
+        ordered = sorted(leak.errors, key=context.position_of)
         first = ordered[0]
         more = len(ordered) - 1
         more_text = f" ({more} more {'calls leak' if more > 1 else 'call leaks'} it the same way)" if more else ""
@@ -61,7 +62,7 @@ def _leak_findings(leak: Leak, analysis, context) -> Iterator[Finding]:
                 f"{_consequence(first)}{more_text}; close it in 'finally' or use 'with'"
             ),
         )
-    for receive in sorted(set(leak.eofs), key=context.position_of):
+    for receive in sorted(leak.eofs, key=context.position_of):
         sink = analysis.sink_of(leak, "eof", receive)
         yield Finding(
             code="SKT102",
@@ -132,16 +133,24 @@ _NOT_FOR_EOF_LOOPS = ("recvfrom", "recvfrom_into", "recvmsg", "recvmsg_into")
 
 def eof_ignored(model, context) -> Iterator[Finding]:
     cfg = model.cfg
+    assignments: dict = {}  # loop header -> names assigned in its body
+    comes_back: dict = {}  # (header, data, socket) -> nodes that return to the header on b''
     for index, node in enumerate(cfg.nodes):
         if node.loop == -1 or cfg.nodes[node.loop].kind != "test":
             continue  # not in a while loop (a for loop, or no loop at all)
         for data, receiver, call in received_names(model, index):
             header = cfg.nodes[node.loop]
-            if receiver in _assignments_in(header.info.body):
+            if header.index not in assignments:
+                assignments[header.index] = _assignments_in(header.info.body)
+            assigned = assignments[header.index]
+            if receiver in assigned:
                 continue  # a new socket every turn (the next accept()): no spinning on one
-            if not _runs_forever_on_eof(header.info, data, model):
+            if not _runs_forever_on_eof(header.info, data, assigned):
                 continue
-            if not _spins_on_eof(model, index, header.index, data, call, receiver):
+            key = (header.index, data, receiver)
+            if key not in comes_back:
+                comes_back[key] = _returning_on_eof(model, header.index, data, receiver)
+            if not _spins(model, index, call, comes_back[key]):
                 continue
             yield Finding(
                 code="SKT103",
@@ -202,7 +211,7 @@ def _named_expressions(statement) -> List[cst.NamedExpr]:
             found.append(current)
         if isinstance(current, (cst.Lambda, cst.FunctionDef, cst.ClassDef, cst.IndentedBlock)):
             continue
-        stack.extend(current.children)
+        stack.extend(syntax_children(current))
     return found
 
 
@@ -212,7 +221,7 @@ def _dotted(node) -> Optional[str]:
     return dotted_name(node) if isinstance(node, (cst.Name, cst.Attribute)) else None
 
 
-def _runs_forever_on_eof(loop: cst.While, data: str, model) -> bool:
+def _runs_forever_on_eof(loop: cst.While, data: str, assigned: dict) -> bool:
     """Whether nothing but received data moves the loop's condition (spec: SKT103)."""
     from lintplugin.flow.cfg import _always_true
 
@@ -224,7 +233,6 @@ def _runs_forever_on_eof(loop: cst.While, data: str, model) -> bool:
         return False  # a deadline, a method asked each turn, a constant: not ours to judge
     if data in names:
         return False  # `while data:` ends on b''
-    assigned = _assignments_in(loop.body)
     received = {data} | {name for name, _ in assigned.get("__received__", [])}
     for name in names:
         for kind, value in assigned.get(name, []):
@@ -250,7 +258,7 @@ def _condition_parts(test):
                 if name not in ("True", "False", "None"):
                     names.add(name)
                 continue
-        stack.extend(current.children)
+        stack.extend(syntax_children(current))
     return names, calls
 
 
@@ -278,7 +286,7 @@ def _assignments_in(block) -> dict:
         elif isinstance(current, cst.For):
             for name in _target_names(current.target):
                 found.setdefault(name, []).append(("set", None))
-        stack.extend(current.children)
+        stack.extend(syntax_children(current))
     # names bound straight from a receive are data too (`n = sock.recv_into(view)`)
     for name, values in list(found.items()):
         for kind, value in values:
@@ -316,47 +324,52 @@ def _made_of_received(value, received) -> bool:
     return bool(names) and not calls and names <= received
 
 
-def _spins_on_eof(model, start: int, header: int, data: str, call, receiver: str) -> bool:
-    """Whether, once `call` returned b'', control comes back round the loop:
-    taking the end-of-file side of every test on the data, without closing
-    the socket, raising (an `assert data` too) or leaving the loop."""
-    return _reaches_on_eof(model, start, {data}, call, header, lambda index: index == header,
-                           stop=lambda index: model.closes(index, receiver))
+def _returning_on_eof(model, header: int, data: str, receiver: str) -> set:
+    """Loop nodes from which control comes back to `header` when `data` is
+    b'': taking the end-of-file side of every test on `data`, without
+    closing the socket or raising (`assert data` raises on b'').
 
-
-def _reaches_on_eof(model, start: int, empty_names, call, loop: int, goal, stop) -> bool:
-    """Search from `start` along normal edges inside `loop`, following only
-    the end-of-file side of tests on `empty_names` (or on `call`)."""
+    One backward search per loop and data name, so that checking every
+    receive of a large loop stays linear."""
     from lintplugin.flow.cfg import FALSE, NORMAL, TRUE
     from lintplugin.sockets import eof_test
 
     cfg = model.cfg
-    matcher = _receive_matcher(call)
-    seen = {start}
-    todo = [start]
+    found = {header}
+    todo = [header]
     while todo:
         current = todo.pop()
-        node = cfg.nodes[current]
-        if current != start:
-            if goal(current):
-                return True
-            if not cfg.in_loop(current, loop) or stop(current) or node.kind == "raise":
+        for source, kind in cfg.nodes[current].pred:
+            if source in found or kind not in (NORMAL, TRUE, FALSE):
                 continue
-        kinds = (NORMAL, TRUE, FALSE)
-        if node.kind in ("test", "assert"):
-            tested = node.cst.test if node.kind == "assert" else node.cst
-            found = eof_test(tested, matcher, loop=False)
-            if found is not None and (found.data in empty_names or found.receive is call):
-                if node.kind == "assert":
-                    if found.eof_edge == FALSE:
+            node = cfg.nodes[source]
+            if not cfg.in_loop(source, header) or node.kind == "raise" or model.closes(source, receiver):
+                continue
+            if node.kind in ("test", "assert"):
+                tested = node.cst.test if node.kind == "assert" else node.cst
+                eof = eof_test(tested, lambda value: None, loop=False)
+                if eof is not None and eof.data == data:
+                    if node.kind == "assert" and eof.eof_edge == FALSE:
                         continue  # `assert data` raises on b''
-                else:
-                    kinds = (found.eof_edge,)
-        for target, kind in node.succ:
-            if kind in kinds and target not in seen:
-                seen.add(target)
-                todo.append(target)
-    return False
+                    if node.kind == "test" and kind != eof.eof_edge:
+                        continue  # that side is not taken on b''
+            found.add(source)
+            todo.append(source)
+    return found
+
+
+def _spins(model, start: int, call, returning: set) -> bool:
+    """Whether control goes from the receive back round the loop on b''."""
+    from lintplugin.flow.cfg import FALSE, NORMAL, TRUE
+    from lintplugin.sockets import eof_test
+
+    node = model.cfg.nodes[start]
+    kinds = (NORMAL, TRUE, FALSE)
+    if node.kind == "test":
+        eof = eof_test(node.cst, _receive_matcher(call), loop=False)
+        if eof is not None and eof.receive is call:
+            kinds = (eof.eof_edge,)
+    return any(target in returning for target, kind in node.succ if kind in kinds)
 
 
 def _receive_matcher(call):
@@ -418,7 +431,7 @@ def _contains_raise(block) -> bool:
             return True
         if isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
             continue
-        stack.extend(current.children)
+        stack.extend(syntax_children(current))
     return False
 
 

@@ -43,7 +43,7 @@ class AnalysisLimit(Exception):
 
 
 class Node:
-    __slots__ = ("index", "kind", "cst", "info", "succ", "pred", "loop")
+    __slots__ = ("index", "kind", "cst", "info", "succ", "pred", "loop", "info_syntax")
 
     def __init__(self, index: int, kind: str, node: Optional[cst.CSTNode], info, loop: int = -1) -> None:
         self.index = index
@@ -53,6 +53,7 @@ class Node:
         self.succ: List[Tuple[int, int]] = []
         self.pred: List[Tuple[int, int]] = []
         self.loop = loop  # header index of the innermost loop whose body holds this node, or -1
+        self.info_syntax = None  # what the node evaluates, filled in once by the socket model
 
     def __repr__(self) -> str:  # for test failures
         return f"<{self.index}:{self.kind}>"
