@@ -9,6 +9,7 @@ import libcst as cst
 from lintplugin.catalogue import rule_link
 from lintplugin.checks import FAMILIES
 from lintplugin.findings import Finding
+from lintplugin.flow import cfg as cfg_limits
 from lintplugin.flow.cfg import AnalysisLimit, build_cfg
 from lintplugin.ownership import OwnershipAnalysis
 from lintplugin.positions import node_starts
@@ -44,9 +45,8 @@ class FileContext:
     def socket_model(self, scope: Scope):
         key = id(scope)
         if key not in self._models:
-            self._models[key] = SocketModel(
-                scope, build_cfg(scope.node), self.source_of, self.datagram_attributes
-            )
+            graph = build_cfg(scope.node, budget=cfg_limits.DEFAULT_NODE_BUDGET)
+            self._models[key] = SocketModel(scope, graph, self.source_of, self.datagram_attributes)
         return self._models[key]
 
     @property
@@ -84,15 +84,16 @@ class FileContext:
                 try:
                     found.extend(family.check(scope, self))
                 except AnalysisLimit as limit:
-                    failures.append(f"{self._describe(scope)} is too large to analyse ({limit})")
+                    failures.append((self._describe(scope), f"it is too large to analyse ({limit})"))
                     break
                 except RecursionError:
-                    failures.append(f"{self._describe(scope)} is nested too deeply")
+                    failures.append((self._describe(scope), "it is nested too deeply"))
                 except Exception as error:  # one function's failure must not hide the others
-                    failures.append(
-                        f"internal error in {family.__name__.rsplit('.', 1)[-1]} on "
-                        f"{self._describe(scope)} ({type(error).__name__}: {error})"
-                    )
+                    failures.append((
+                        self._describe(scope),
+                        f"internal error in {family.__name__.rsplit('.', 1)[-1]} "
+                        f"({type(error).__name__}: {error}); please report it",
+                    ))
         self.failures = failures
         return found
 
@@ -103,7 +104,7 @@ class FileContext:
         return f"function '{scope.name}' (line {line})"
 
     def reports(self):
-        from lintplugin.engine import Report, not_analysed
+        from lintplugin.engine import Report, not_analysed_part
 
         found = self.findings()
         merged: Dict[Tuple[int, str], List] = {}
@@ -117,6 +118,6 @@ class FileContext:
             Report(line, col, f"{code} {first.render(tuple(subjects))} ({rule_link(code, self.options.docs_url)})")
             for (line, code), (col, first, subjects) in merged.items()
         ]
-        reports.extend(not_analysed(why, self.options) for why in self.failures)
+        reports.extend(not_analysed_part(what, why, self.options) for what, why in self.failures)
         reports.sort(key=lambda report: (report.line, report.col, report.text))
         return reports

@@ -100,6 +100,15 @@ def not_analysed(why: str, options: Options) -> Report:
     return Report(1, 0, text)
 
 
+def not_analysed_part(what: str, why: str, options: Options) -> Report:
+    """SKT900 for one function the analysis gave up on; the rest was checked."""
+    text = (
+        f"SKT900 {what} not checked for socket teardown bugs: {why}; the rest of the "
+        f"file was checked ({rule_link('SKT900', options.docs_url)})"
+    )
+    return Report(1, 0, text)
+
+
 def _analyse(tree, lines, options) -> List[Report]:
     text = "".join(lines)
     if not TRIGGER.search(text):
