@@ -54,7 +54,7 @@ def handle_client(conn, address):
             command = line.strip().upper()
             if command == b"QUIT":
                 conn.sendall(b"+OK bye\r\n")
-                conn.close()
+                conn.close()  # SKT301
                 log.info("%s: said goodbye", address)
                 return
             if command == b"STATS":

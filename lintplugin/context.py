@@ -27,6 +27,7 @@ class FileContext:
         self._positions = None
         self._models = {}
         self._ownership = {}
+        self._shutdowns = {}
         self._scopes = []
         self._datagram_attributes = None
 
@@ -41,6 +42,15 @@ class FileContext:
                 analysis.run()
             self._ownership[key] = analysis
         return self._ownership[key]
+
+    def unprotected_shutdowns(self, scope: Scope):
+        """SKT304's shutdown() calls, shared with SKT101 (which yields to it)."""
+        key = id(scope)
+        if key not in self._shutdowns:
+            from lintplugin.checks.graceful import unprotected_shutdowns
+
+            self._shutdowns[key] = unprotected_shutdowns(self.socket_model(scope))
+        return self._shutdowns[key]
 
     def socket_model(self, scope: Scope):
         key = id(scope)

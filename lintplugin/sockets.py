@@ -537,6 +537,12 @@ def eof_test(test: cst.BaseExpression, receive_in, loop: bool) -> Optional[EofTe
     received = receive_in(inner)
     if received is not None:
         return EofTest(data=data, eof_edge=FALSE, receive=received[1], socket=received[0])
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        flipped = eof_test(test.expression, receive_in, loop)
+        if flipped is not None and flipped.receive is not None:
+            # `if not conn.recv(1):` / `if not (data := conn.recv(n)):`
+            flipped.eof_edge = TRUE if flipped.eof_edge == FALSE else FALSE
+            return flipped
     truthiness = _tested_name(test)
     if truthiness is not None:
         name, eof_when_true = truthiness

@@ -4,6 +4,6 @@ The engine runs every family on every scope it analyses, from the facts the
 single traversal collected; no family walks the tree on its own.
 """
 
-from lintplugin.checks import closewait, linger
+from lintplugin.checks import closewait, graceful, linger
 
-FAMILIES = (closewait, linger)
+FAMILIES = (closewait, linger, graceful)

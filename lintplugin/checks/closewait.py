@@ -51,6 +51,9 @@ def _leak_findings(leak: Leak, analysis, context) -> Iterator[Finding]:
     if leak.errors:
         ordered = sorted(leak.errors, key=context.position_of)
         first = ordered[0]
+        if any(call is first for call, _ in context.unprotected_shutdowns(analysis.model.scope)):
+            ordered = []  # SKT304 reports that shutdown instead
+    if leak.errors and ordered:
         more = len(ordered) - 1
         more_text = f" ({more} more {'calls leak' if more > 1 else 'call leaks'} it the same way)" if more else ""
         yield Finding(

@@ -26,7 +26,7 @@ def accept_loop(srv):
         if not data:
             continue  # the next accept() rebinds conn: the old one is lost open
         conn.sendall(data)  # SKT101
-        conn.close()
+        conn.close()  # SKT301
 
 
 def length_test(addr):

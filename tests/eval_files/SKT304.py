@@ -1,0 +1,59 @@
+"""SKT304 shutdown-skips-close."""
+import socket
+
+
+def disconnect(self):
+    self.sock.shutdown(socket.SHUT_RDWR)  # SKT304
+    self.sock.close()
+
+
+def same_try(sock):
+    try:
+        sock.shutdown(socket.SHUT_RDWR)  # SKT304
+        sock.close()
+    except OSError:
+        pass
+
+
+def wrong_exception(sock):
+    try:
+        sock.shutdown(socket.SHUT_WR)  # SKT304
+    except ValueError:
+        pass
+    sock.close()
+
+
+# Look-alikes: the close still runs
+
+
+def in_finally(sock):
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    finally:
+        sock.close()
+
+
+def guarded(self):
+    try:
+        self.sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    self.sock.close()
+
+
+def close_in_handler(sock):
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        sock.close()
+        return
+    sock.close()
+
+
+def with_block(sock):
+    with sock:
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+def never_closed_here(sock):
+    sock.shutdown(socket.SHUT_RDWR)  # the caller closes it
