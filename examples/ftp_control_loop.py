@@ -126,7 +126,7 @@ def handle_control(conn, address, root):
                 reply(conn, "426 Connection closed; transfer aborted.")
     if session.pasv is not None:
         session.pasv.close()
-    conn.close()
+    conn.close()  # SKT301
 
 
 def main():
