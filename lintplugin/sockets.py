@@ -384,7 +384,7 @@ class SocketModel:
             return
         if method in SOURCE_METHODS:
             yield Event("source", owner, call)
-        if method in RECEIVE_METHODS:
+        if method in RECEIVE_METHODS and is_socket_call(method, call):
             yield Event("receive", owner, call)
         elif method in SEND_METHODS:
             yield Event("send", owner, call)

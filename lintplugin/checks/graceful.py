@@ -350,7 +350,8 @@ class GracefulClose:
                 return
             if receiver == socket:
                 if method in RECEIVE_METHODS:
-                    yield "receive", call
+                    if is_socket_call(method, call):  # not a pipe's recv() without a size
+                        yield "receive", call
                 elif method in SEND_METHODS:
                     yield "send", call
                 elif method == "shutdown":
