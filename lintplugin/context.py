@@ -13,16 +13,18 @@ from lintplugin.flow import cfg as cfg_limits
 from lintplugin.flow.cfg import AnalysisLimit, build_cfg
 from lintplugin.ownership import OwnershipAnalysis
 from lintplugin.positions import node_starts
-from lintplugin.sockets import SocketModel, is_datagram
+from lintplugin.sockets import SocketModel, is_datagram, is_socket_call
+from lintplugin.vocabulary import ACQUIRING_NAMES
 from lintplugin.scopes import Scope, collect_scopes
 
 
 class FileContext:
     """What the rule families of one file share."""
 
-    def __init__(self, module: cst.Module, options) -> None:
+    def __init__(self, module: cst.Module, options, line_map=None) -> None:
         self.module = module
         self.options = options
+        self.line_map = line_map  # sparse line -> original line (None: the same)
         self._empty_module = cst.Module(body=[])
         self._positions = None
         self._models = {}
@@ -81,15 +83,18 @@ class FileContext:
             # One code-generation pass over the (sparse) file, paid only when
             # something is reported.
             self._positions = node_starts(self.module)
-        return self._positions[id(node)]
+        line, column = self._positions[id(node)]
+        if self.line_map is not None:
+            line = self.line_map[line - 1]
+        return line, column
 
     def findings(self) -> List[Finding]:
         found: List[Finding] = []
         failures: List[str] = []
         self._scopes = collect_scopes(self.module)
         for scope in self._scopes:
-            if scope.is_class:
-                continue
+            if scope.is_class or not _has_socket_calls(scope):
+                continue  # nothing in it has the shape of socket code: no rule can apply
             for family in FAMILIES:
                 try:
                     found.extend(family.check(scope, self))
@@ -131,3 +136,14 @@ class FileContext:
         reports.extend(not_analysed_part(what, why, self.options) for what, why in self.failures)
         reports.sort(key=lambda report: (report.line, report.col, report.text))
         return reports
+
+
+def _has_socket_calls(scope: Scope) -> bool:
+    for call in scope.calls:
+        func = call.func
+        if isinstance(func, cst.Attribute):
+            if func.attr.value in ACQUIRING_NAMES or is_socket_call(func.attr.value, call):
+                return True
+        elif isinstance(func, cst.Name) and func.value in ACQUIRING_NAMES:
+            return True
+    return False

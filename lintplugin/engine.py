@@ -3,9 +3,11 @@
 flake8 runs every installed plugin on every file, so the cost of this module
 is paid by every project that installs us. Three gates keep it small:
 
-1. a regular expression over the text: no socket-looking call, no work
-   (libcst is not even imported);
-2. flake8's own `ast` tree picks the functions that contain such calls;
+1. substring tests and a regular expression over the text: no
+   socket-looking call, no work (libcst is not even imported);
+2. flake8's own `ast` tree picks the functions that contain such calls
+   *with the shape of socket code* (a socket method's arity, a socket
+   factory): a generator's send() or an executor's shutdown() is not;
 3. libcst parses a *sparse* copy of the file in which every other function
    and class body is replaced by `pass` on its first line and blank lines
    after it, so line and column numbers stay those of the real file.
@@ -22,18 +24,13 @@ import re
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterable, List, Optional, Sequence
+from typing import Iterable, List, Optional, Sequence, Tuple
 
 from lintplugin.catalogue import rule_link
+from lintplugin.vocabulary import ACQUIRING_NAMES, PRECHECK_WORDS, TRIGGER_PATTERN, arity_fits
 
-# Calls that socket code makes; a superset on purpose (the rules decide).
-TRIGGER = re.compile(
-    r"(?:\.|\b)(?:"
-    r"recv(?:_into|from|from_into|msg|msg_into)?|accept|connect(?:_ex)?|"
-    r"send(?:all|to|msg|file)?|shutdown|setsockopt|makefile|do_handshake|"
-    r"socket|socketpair|create_connection|create_server|fromfd|wrap_socket"
-    r")\s*\("
-)
+# Calls that socket code makes (see vocabulary.py); the rules decide the rest.
+TRIGGER = re.compile(TRIGGER_PATTERN)
 
 _LEADING_WHITESPACE = re.compile(r"[ \t\f]*")
 # A top-level simple statement this long with no socket call in it is data
@@ -111,29 +108,32 @@ def not_analysed_part(what: str, why: str, options: Options) -> Report:
 
 def _analyse(tree, lines, options) -> List[Report]:
     text = "".join(lines)
-    if not TRIGGER.search(text):
+    # Substring tests run at memory speed; most files stop here.
+    if not any(word in text for word in PRECHECK_WORDS) or not TRIGGER.search(text):
         return []
     if not isinstance(tree, ast.Module):
         tree = ast.parse(text)
-    source = sparse_source(lines, tree, _trigger_lines(text))
-    if source is None:
+    sparse = sparse_source(lines, tree, _trigger_lines(text))
+    if sparse is None:
         return []
+    source, line_map = sparse
     import libcst  # deferred: most files never get here
 
     try:
         module = libcst.parse_module(source)
     except Exception as error:
-        if source is text:
+        if line_map is None:
             return [not_analysed(_parse_failure(error), options)]
         # Our sparse copy should parse whenever the file does; if it does not,
         # pay for the whole file rather than miss findings.
+        line_map = None
         try:
             module = libcst.parse_module(text)
         except Exception as full_error:
             return [not_analysed(_parse_failure(full_error), options)]
     from lintplugin.context import FileContext
 
-    return FileContext(module, options).reports()
+    return FileContext(module, options, line_map).reports()
 
 
 def _parse_failure(error: Exception) -> str:
@@ -165,30 +165,41 @@ def _trigger_lines(text: str) -> List[int]:
     return found
 
 
-def sparse_source(lines: Sequence[str], tree: ast.Module, trigger_lines: List[int]) -> Optional[str]:
-    """The file with every definition that makes no socket call blanked out.
+def sparse_source(
+    lines: Sequence[str], tree: ast.Module, trigger_lines: List[int]
+) -> Optional[Tuple[str, Optional[List[int]]]]:
+    """The file with every definition that makes no socket call cut out.
 
-    Returns None when nothing is left to analyse. Module-level code is kept
-    (it is usually short, and it carries the imports and constants that
-    resolve names), except long data statements with no socket call.
+    Each cut statement becomes `pass` on one line; `line_map[i]` is the
+    original line of the sparse copy's line i + 1 (None when nothing was
+    cut). Returns None when nothing is left to analyse. Module-level code is
+    kept when it makes socket calls; otherwise only what resolves names in
+    the functions (imports, short assignments).
     """
     builder = _SparseBuilder(lines, trigger_lines)
     builder.walk(tree.body, top_level=True)
     if not builder.kept_definitions and not builder.module_code_triggers:
         return None
+    if not builder.module_code_triggers:
+        # No rule looks at module-level code that makes no socket call: keep
+        # only what resolves names in the functions (imports, short assignments).
+        for first, last in builder.inessential:
+            builder.blank(first, last)
     if not builder.blanked:
-        return "".join(lines)
-    return "".join(builder.out)
+        return "".join(lines), None
+    kept = [(line, number) for number, line in enumerate(builder.out, start=1) if line is not None]
+    return "".join(line for line, _ in kept), [number for _, number in kept]
 
 
 class _SparseBuilder:
     def __init__(self, lines: Sequence[str], trigger_lines: List[int]) -> None:
         self.lines = lines
-        self.out = list(lines)
+        self.out: List[Optional[str]] = list(lines)
         self.triggers = trigger_lines
         self.kept_definitions = 0
         self.module_code_triggers = False
         self.blanked = False
+        self.inessential: List[Tuple[int, int]] = []  # module/class statements no rule may need
 
     def has_trigger(self, first: int, last: int) -> bool:
         index = bisect.bisect_left(self.triggers, first)
@@ -198,7 +209,7 @@ class _SparseBuilder:
         for position, stmt in enumerate(body):
             first, last = _first_line(stmt), stmt.end_lineno or stmt.lineno
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                if self.has_trigger(first, last):
+                if self.has_trigger(first, last) and has_socket_evidence(stmt):
                     self.kept_definitions += 1
                 else:
                     self.blank(first, last)
@@ -208,14 +219,18 @@ class _SparseBuilder:
                 else:
                     self.blank(first, last)
             elif isinstance(stmt, _COMPOUND):
-                if self.has_trigger(stmt.lineno, _header_end(stmt)):
+                if self.has_trigger(stmt.lineno, _header_end(stmt)) and any(
+                    has_socket_evidence(part) for part in _header_parts(stmt)
+                ):
                     self.module_code_triggers = True
                 for block in _blocks(stmt):
                     self.walk(block, top_level)
-            elif self.has_trigger(first, last):
+            elif self.has_trigger(first, last) and has_socket_evidence(stmt):
                 self.module_code_triggers = True
             elif last - first >= _LONG_STATEMENT_LINES and self._owns_lines(body, position):
                 self.blank(first, last)
+            elif not _resolves_names(stmt, last - first) and self._owns_lines(body, position):
+                self.inessential.append((first, last))
 
     def _owns_lines(self, body: List[ast.stmt], position: int) -> bool:
         """True when no other statement shares the first or last line."""
@@ -235,7 +250,48 @@ class _SparseBuilder:
         indent = _LEADING_WHITESPACE.match(self.lines[first - 1]).group()
         self.out[first - 1] = indent + "pass\n"
         for index in range(first, last):
-            self.out[index] = "\n"
+            self.out[index] = None  # cut: libcst would make a node of every blank line
+
+
+def has_socket_evidence(node: ast.AST) -> bool:
+    """Whether the code under `node` calls something with the shape of socket
+    code: a socket method with its arity, or a socket factory."""
+    for current in ast.walk(node):
+        if not isinstance(current, ast.Call):
+            continue
+        func = current.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+        if name is None:
+            continue
+        if name in ACQUIRING_NAMES:
+            return True
+        if isinstance(func, ast.Attribute):
+            starred = any(isinstance(arg, ast.Starred) for arg in current.args) or any(
+                keyword.arg is None for keyword in current.keywords
+            )
+            positional = sum(1 for arg in current.args if not isinstance(arg, ast.Starred))
+            if arity_fits(name, positional, len(current.keywords), starred):
+                return True
+    return False
+
+
+def _header_parts(stmt: ast.stmt) -> List[ast.AST]:
+    """What a compound statement evaluates before its blocks."""
+    if isinstance(stmt, (ast.If, ast.While)):
+        return [stmt.test]
+    if isinstance(stmt, (ast.For, ast.AsyncFor)):
+        return [stmt.iter]
+    if isinstance(stmt, (ast.With, ast.AsyncWith)):
+        return [item.context_expr for item in stmt.items]
+    subject = getattr(stmt, "subject", None)
+    return [subject] if subject is not None else []
+
+
+def _resolves_names(stmt: ast.stmt, extra_lines: int) -> bool:
+    """Imports and short assignments: what resolves aliases and constants."""
+    if isinstance(stmt, (ast.Import, ast.ImportFrom, ast.Global)):
+        return True
+    return isinstance(stmt, (ast.Assign, ast.AnnAssign)) and extra_lines < 3
 
 
 def _first_line(stmt: ast.stmt) -> int:

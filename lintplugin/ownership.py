@@ -37,6 +37,7 @@ import libcst as cst
 
 from lintplugin.flow.cfg import CFG, EXC, FALSE, NORMAL, RERAISE, TRUE
 from lintplugin.flow.dataflow import reachable, reaching_back, solve
+from lintplugin.scopes import bound_names
 from lintplugin.sockets import Event, SocketModel
 
 NORMAL_EDGES = (NORMAL, TRUE, FALSE)
@@ -116,7 +117,7 @@ class OwnershipAnalysis:
                 if any(e.var == name and e.kind in ("acquire", "rebind") for e in events.events)
             } | {
                 node.index for node in self.cfg.nodes
-                if node.kind == "for" and name in _target_names(node.cst.target)
+                if node.kind == "for" and name in bound_names(node.cst.target)
             }
             closes_later = reaching_back(self.cfg, closing, NORMAL_EDGES, blocked=rebinding)
             for index, events in enumerate(self.model.events):
@@ -441,17 +442,6 @@ class OwnershipAnalysis:
             if event.var == name and self.is_source(event):
                 return event.node
         return self.cfg.nodes[node_index].cst
-
-
-def _target_names(target) -> Set[str]:
-    if isinstance(target, cst.Name):
-        return {target.value}
-    if isinstance(target, (cst.Tuple, cst.List)):
-        names: Set[str] = set()
-        for element in target.elements:
-            names |= _target_names(element.value)
-        return names
-    return set()
 
 
 def _assigned_value(statement) -> Optional[cst.BaseExpression]:

@@ -67,8 +67,8 @@ class Scope:
             scope = scope.parent
 
 
-def dotted_name(node: cst.BaseExpression) -> Optional[str]:
-    """`a.b.c` as text, for Name/Attribute chains only."""
+def dotted_name(node: cst.CSTNode) -> Optional[str]:
+    """`a.b.c` as text, for Name/Attribute chains only (None for anything else)."""
     parts = []
     while isinstance(node, cst.Attribute):
         parts.append(node.attr.value)
@@ -77,6 +77,19 @@ def dotted_name(node: cst.BaseExpression) -> Optional[str]:
         return None
     parts.append(node.value)
     return ".".join(reversed(parts))
+
+
+def bound_names(target: cst.CSTNode) -> List[str]:
+    """The names (and dotted attributes, `self.sock`) an assignment target binds."""
+    if isinstance(target, (cst.Tuple, cst.List)):
+        names: List[str] = []
+        for element in target.elements:
+            names.extend(bound_names(element.value))
+        return names
+    if isinstance(target, cst.StarredElement):
+        return bound_names(target.value)
+    name = dotted_name(target) if isinstance(target, (cst.Name, cst.Attribute)) else None
+    return [name] if name else []
 
 
 class ScopeCollector:

@@ -21,7 +21,8 @@ import libcst as cst
 
 from lintplugin.flow.cfg import CFG, Node
 from lintplugin.names import qualified_name
-from lintplugin.scopes import Scope, dotted_name
+from lintplugin.vocabulary import ACQUIRING_NAMES, EVIDENCE_METHODS, arity_fits
+from lintplugin.scopes import Scope, bound_names, dotted_name
 
 # -- vocabulary ----------------------------------------------------------------
 
@@ -51,30 +52,14 @@ FILE_READ_METHODS = frozenset({"read", "readline", "readlines", "readinto", "rea
 # Methods only sockets (and their ssl wrappers) have: using one on a name is
 # what makes us treat it as a socket. `send`, `recv()` without arguments,
 # `connect` and `bind` alone are too common elsewhere (pipes, signals, GUIs).
-# method -> (fewest, most) positional arguments of the socket method, so that
-# `websocket.accept(subprotocol=...)` or `server.shutdown()` are not taken for
-# sockets.
-EVIDENCE_METHODS = {
-    "recv": (1, 2), "recv_into": (1, 3), "recvfrom": (1, 2), "recvfrom_into": (1, 3),
-    "recvmsg": (1, 3), "recvmsg_into": (1, 3), "sendall": (1, 2), "sendto": (2, 3),
-    "sendmsg": (1, 4), "accept": (0, 0), "setsockopt": (3, 4), "getsockopt": (2, 3),
-    "makefile": (0, 5), "settimeout": (1, 1), "setblocking": (1, 1), "getpeername": (0, 0),
-    "do_handshake": (0, 1), "connect_ex": (1, 1), "shutdown": (1, 1),
-}
-
-
 def is_socket_call(method: str, call: cst.Call) -> bool:
     """Whether a method call has the shape of that socket method."""
-    bounds = EVIDENCE_METHODS.get(method)
-    if bounds is None:
-        return False
-    positional = [arg for arg in call.args if arg.keyword is None and not arg.star]
-    keywords = [arg for arg in call.args if arg.keyword is not None]
-    if any(arg.star for arg in call.args):
-        return True  # *args: cannot count, keep the name's other evidence decisive
-    if method == "makefile":
-        return True
-    return bounds[0] <= len(positional) <= bounds[1] and not (method == "accept" and keywords)
+    positional = sum(1 for arg in call.args if arg.keyword is None and not arg.star)
+    keywords = sum(1 for arg in call.args if arg.keyword is not None)
+    starred = any(arg.star for arg in call.args)
+    return arity_fits(method, positional, keywords, starred)
+
+
 SOCKET_TYPES = {"socket.socket", "ssl.SSLSocket", "socket.SocketType"}
 
 # Calls that look at a socket without doing I/O on it or taking it over.
@@ -265,7 +250,7 @@ class SocketModel:
                 return True
         node = self.cfg.nodes[index]
         if node.kind == "for":
-            return receiver in _bound_names(node.cst.target)
+            return receiver in bound_names(node.cst.target)
         return False
 
     def closes(self, index: int, receiver: str) -> bool:
@@ -389,7 +374,7 @@ class SocketModel:
         elif method in SEND_METHODS:
             yield Event("send", owner, call)
         if method == "shutdown":
-            yield Event("shutdown", owner, call, detail=self._shutdown_how(call))
+            yield Event("shutdown", owner, call, detail=shutdown_how(call, self.scope))
         elif method == "detach":
             # detach() gives the descriptor to someone else (an SSLSocket, a
             # file): ownership ends, but it is no evidence that we close it.
@@ -398,17 +383,6 @@ class SocketModel:
             yield Event("close", owner, call)
         elif SHUTDOWN_WORD in method.lower():
             yield Event("shutdown", owner, call, detail="helper")
-
-    def _shutdown_how(self, call: cst.Call) -> str:
-        if not call.args:
-            return "?"
-        name = qualified_name(call.args[0].value, self.scope) or dotted_name(call.args[0].value) or ""
-        short = name.rsplit(".", 1)[-1]
-        if short in ("SHUT_WR", "SHUT_RDWR", "SHUT_RD"):
-            return short
-        if isinstance(call.args[0].value, cst.Integer):
-            return {"0": "SHUT_RD", "1": "SHUT_WR", "2": "SHUT_RDWR"}.get(call.args[0].value.value, "?")
-        return "?"
 
     def _socket_arguments(self, call: cst.Call) -> Iterator[str]:
         for arg in call.args:
@@ -653,16 +627,18 @@ def _is_one(node: cst.BaseExpression) -> bool:
     return isinstance(node, cst.Integer) and node.value == "1"
 
 
-def _bound_names(target) -> Set[str]:
-    if isinstance(target, cst.Name):
-        return {target.value}
-    if isinstance(target, (cst.Tuple, cst.List)):
-        names: Set[str] = set()
-        for element in target.elements:
-            names |= _bound_names(element.value)
-        return names
-    name = dotted_name(target) if isinstance(target, cst.Attribute) else None
-    return {name} if name else set()
+def shutdown_how(call: cst.Call, scope: Scope) -> str:
+    """SHUT_RD, SHUT_WR or SHUT_RDWR for a shutdown() call, "?" when unknown."""
+    if not call.args:
+        return "?"
+    value = call.args[0].value
+    name = qualified_name(value, scope) or dotted_name(value) or ""
+    short = name.rsplit(".", 1)[-1]
+    if short in ("SHUT_WR", "SHUT_RDWR", "SHUT_RD"):
+        return short
+    if isinstance(value, cst.Integer):
+        return {"0": "SHUT_RD", "1": "SHUT_WR", "2": "SHUT_RDWR"}.get(value.value, "?")
+    return "?"
 
 
 def _is_assigned_to_name(statement, call: cst.Call) -> bool:

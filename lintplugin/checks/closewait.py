@@ -14,7 +14,7 @@ import libcst as cst
 
 from lintplugin.findings import Finding
 from lintplugin.ownership import Leak
-from lintplugin.scopes import Scope
+from lintplugin.scopes import Scope, bound_names, dotted_name
 from lintplugin.sockets import syntax_children
 
 CLOSE_WAIT = "the connection stays in CLOSE_WAIT and its descriptor leaks"
@@ -195,7 +195,7 @@ def received_names(model, index: int):
         if not isinstance(target, cst.Name):
             continue  # "into a name": an attribute's end-of-file test is not ours to see
         name = target.value
-        receiver = _dotted(value.func.value)
+        receiver = dotted_name(value.func.value)
         method = value.func.attr.value
         if name is None or receiver is None or method in _NOT_FOR_EOF_LOOPS:
             continue
@@ -216,12 +216,6 @@ def _named_expressions(statement) -> List[cst.NamedExpr]:
             continue
         stack.extend(syntax_children(current))
     return found
-
-
-def _dotted(node) -> Optional[str]:
-    from lintplugin.scopes import dotted_name
-
-    return dotted_name(node) if isinstance(node, (cst.Name, cst.Attribute)) else None
 
 
 def _runs_forever_on_eof(loop: cst.While, data: str, assigned: dict) -> bool:
@@ -256,7 +250,7 @@ def _condition_parts(test):
                 calls += 1
             continue
         if isinstance(current, (cst.Name, cst.Attribute)):
-            name = _dotted(current)
+            name = dotted_name(current)
             if name is not None:
                 if name not in ("True", "False", "None"):
                     names.add(name)
@@ -275,19 +269,19 @@ def _assignments_in(block) -> dict:
             continue
         if isinstance(current, cst.Assign):
             for target in current.targets:
-                for name in _target_names(target.target):
+                for name in bound_names(target.target):
                     found.setdefault(name, []).append(("set", current.value))
         elif isinstance(current, cst.AugAssign):
-            for name in _target_names(current.target):
+            for name in bound_names(current.target):
                 found.setdefault(name, []).append(("aug", current.value))
         elif isinstance(current, cst.AnnAssign) and current.value is not None:
-            for name in _target_names(current.target):
+            for name in bound_names(current.target):
                 found.setdefault(name, []).append(("set", current.value))
         elif isinstance(current, cst.NamedExpr):
-            for name in _target_names(current.target):
+            for name in bound_names(current.target):
                 found.setdefault(name, []).append(("set", current.value))
         elif isinstance(current, cst.For):
-            for name in _target_names(current.target):
+            for name in bound_names(current.target):
                 found.setdefault(name, []).append(("set", None))
         stack.extend(syntax_children(current))
     # names bound straight from a receive are data too (`n = sock.recv_into(view)`)
@@ -296,16 +290,6 @@ def _assignments_in(block) -> dict:
             if kind == "set" and _is_receive_call(value):
                 found.setdefault("__received__", []).append((name, value))
     return found
-
-
-def _target_names(target) -> List[str]:
-    if isinstance(target, (cst.Tuple, cst.List)):
-        names = []
-        for element in target.elements:
-            names.extend(_target_names(element.value))
-        return names
-    name = _dotted(target)
-    return [name] if name else []
 
 
 def _is_receive_call(value) -> bool:

@@ -49,6 +49,7 @@ from lintplugin.sockets import (
     closes_by_name,
     eof_test,
     is_socket_call,
+    shutdown_how,
 )
 
 NORMAL_EDGES = (NORMAL, TRUE, FALSE)
@@ -355,7 +356,7 @@ class GracefulClose:
                 elif method in SEND_METHODS:
                     yield "send", call
                 elif method == "shutdown":
-                    how = _shutdown_how(call, self.model.scope)
+                    how = shutdown_how(call, self.model.scope)
                     if how in _SHUTDOWN_SENDING:
                         yield "shutdown", call
                 elif method == "close" and not call.args:
@@ -418,19 +419,6 @@ def _reads_to_end(call: cst.Call) -> bool:
     if isinstance(value, cst.Name) and value.value == "None":
         return True
     return isinstance(value, cst.UnaryOperation) and isinstance(value.expression, cst.Integer)
-
-
-def _shutdown_how(call: cst.Call, scope: Scope) -> str:
-    if not call.args:
-        return "?"
-    value = call.args[0].value
-    name = qualified_name(value, scope) or dotted_name(value) or ""
-    short = name.rsplit(".", 1)[-1]
-    if short in ("SHUT_WR", "SHUT_RDWR", "SHUT_RD"):
-        return short
-    if isinstance(value, cst.Integer):
-        return {"0": "SHUT_RD", "1": "SHUT_WR", "2": "SHUT_RDWR"}.get(value.value, "?")
-    return "?"
 
 
 # -- SKT304 ---------------------------------------------------------------------

@@ -30,6 +30,8 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import libcst as cst
 
+from lintplugin.scopes import dotted_name
+
 NORMAL, TRUE, FALSE, EXC, RERAISE = range(5)
 EDGE_NAMES = ("normal", "true", "false", "exc", "reraise")
 
@@ -123,7 +125,7 @@ def exception_names(node: Optional[cst.BaseExpression]) -> Tuple[str, ...]:
     names = []
     for element in elements:
         value = element.value if isinstance(element, (cst.Element, cst.StarredElement)) else element
-        names.append(_dotted(value) or "?")
+        names.append(dotted_name(value) or "?")
     return tuple(names)
 
 
@@ -167,7 +169,7 @@ def _raised_name(statement: cst.Raise) -> Optional[str]:
         return None
     if isinstance(exc, cst.Call):
         exc = exc.func
-    name = _dotted(exc)
+    name = dotted_name(exc)
     if name is None or not name.rsplit(".", 1)[-1][:1].isupper():
         return None  # `raise error` re-raises a caught exception object: treat it like the original
     return name
@@ -176,17 +178,6 @@ def _raised_name(statement: cst.Raise) -> Optional[str]:
 def _is_builtin_exception(name: str) -> bool:
     value = getattr(builtins, name, None)
     return isinstance(value, type) and issubclass(value, BaseException)
-
-
-def _dotted(node: cst.BaseExpression) -> Optional[str]:
-    parts = []
-    while isinstance(node, cst.Attribute):
-        parts.append(node.attr.value)
-        node = node.value
-    if isinstance(node, cst.Name):
-        parts.append(node.value)
-        return ".".join(reversed(parts))
-    return None
 
 
 # -- frames: what a jump (return, break, continue, raise) passes through ---
@@ -532,9 +523,9 @@ def _suppresses(statement: cst.With) -> bool:
     for item in statement.items:
         call = item.item
         if isinstance(call, cst.Call):
-            name = _dotted(call.func) or ""
+            name = dotted_name(call.func) or ""
             if name.rsplit(".", 1)[-1] == "suppress":
-                caught = tuple(_dotted(arg.value) or "?" for arg in call.args)
+                caught = tuple(dotted_name(arg.value) or "?" for arg in call.args)
                 if classify_handler(caught) != CATCHES_NONE:
                     return True
     return False

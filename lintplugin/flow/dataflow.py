@@ -27,7 +27,9 @@ def join(a: State, b: State) -> State:
     return tuple(x | y for x, y in zip(a, b))
 
 
-def solve(cfg: CFG, width: int, initial: State, transfer: Transfer, edge_filter: EdgeFilter = None) -> List[Optional[State]]:
+def solve(
+    cfg: CFG, width: int, initial: State, transfer: Transfer, edge_filter: EdgeFilter = None
+) -> List[Optional[State]]:
     """In-states of every node (None: unreachable for every slot)."""
     order = _reverse_postorder(cfg)
     rank = {index: position for position, index in enumerate(order)}
@@ -88,32 +90,24 @@ def _reverse_postorder(cfg: CFG) -> Sequence[int]:
     return postorder
 
 
-def reachable(cfg: CFG, starts, kinds) -> List[bool]:
-    """Nodes reachable from `starts` along edges of the given kinds."""
+def reachable(cfg: CFG, starts, kinds, backward: bool = False, blocked=frozenset()) -> List[bool]:
+    """Nodes reachable from `starts` along edges of the given kinds (against
+    the edges when `backward`), never passing through a `blocked` node."""
     seen = [False] * len(cfg.nodes)
     todo = list(starts)
     for index in todo:
         seen[index] = True
     while todo:
         index = todo.pop()
-        for target, kind in cfg.nodes[index].succ:
-            if kind in kinds and not seen[target]:
-                seen[target] = True
-                todo.append(target)
+        node = cfg.nodes[index]
+        for other, kind in (node.pred if backward else node.succ):
+            if kind in kinds and not seen[other] and other not in blocked:
+                seen[other] = True
+                todo.append(other)
     return seen
 
 
 def reaching_back(cfg: CFG, goals, kinds, blocked=frozenset()) -> List[bool]:
     """Nodes from which some node in `goals` is reachable along `kinds` edges
     without passing through a `blocked` node."""
-    seen = [False] * len(cfg.nodes)
-    todo = list(goals)
-    for index in todo:
-        seen[index] = True
-    while todo:
-        index = todo.pop()
-        for source, kind in cfg.nodes[index].pred:
-            if kind in kinds and not seen[source] and source not in blocked:
-                seen[source] = True
-                todo.append(source)
-    return seen
+    return reachable(cfg, goals, kinds, backward=True, blocked=blocked)
