@@ -401,9 +401,9 @@ class SocketModel:
         function = dotted_name(call.func) or ""
         short = function.rsplit(".", 1)[-1]
         qualified = qualified_name(call.func, self.scope) or function
-        if short in INERT_FUNCTIONS or short.startswith(INERT_METHOD_PREFIXES):
+        if looks_without_io(function):
             return
-        if _is_logging(function) or short in SELECTOR_METHODS and isinstance(call.func, cst.Attribute):
+        if short in SELECTOR_METHODS and isinstance(call.func, cst.Attribute):
             if short in SELECTOR_METHODS and short == "register":
                 yield Event("handoff", name, call)  # the event loop now holds it
             return
@@ -660,6 +660,13 @@ def _receiver_name(call: cst.Call) -> Optional[str]:
 
 def _is_accept(node: cst.BaseExpression) -> bool:
     return isinstance(node, cst.Call) and _method(node) == "accept" and not node.args
+
+
+def looks_without_io(function: str) -> bool:
+    """print, repr, isinstance, logging calls, test assertions: they look at
+    a socket without doing I/O on it or taking it over."""
+    short = function.rsplit(".", 1)[-1]
+    return short in INERT_FUNCTIONS or short.startswith(INERT_METHOD_PREFIXES) or _is_logging(function)
 
 
 def _is_logging(function: str) -> bool:

@@ -49,6 +49,7 @@ from lintplugin.sockets import (
     closes_by_name,
     eof_test,
     is_socket_call,
+    looks_without_io,
     shutdown_how,
 )
 
@@ -381,7 +382,7 @@ class GracefulClose:
             short = name.rsplit(".", 1)[-1].lower()
             if "shutdown" in short:
                 yield "shutdown", call  # a shutdown helper: SHUT_RDWR that does not raise
-            elif short in ("print", "repr", "str", "len", "isinstance", "id") or short.startswith("assert"):
+            elif looks_without_io(name):
                 return
             elif closes_by_name(short):
                 yield "reset", None  # closed by a helper: its body is judged on its own
@@ -426,25 +427,18 @@ def _reads_to_end(call: cst.Call) -> bool:
 
 def unprotected_shutdowns(model: SocketModel) -> List[Tuple[cst.Call, str]]:
     """shutdown() calls whose exception can leave the function without the
-    close of the same socket that follows them on a normal path."""
+    close of the same socket that follows them on a normal path (an explicit
+    close(), a with exit, or a helper whose name says it closes)."""
     cfg = model.cfg
-    closing: Dict[str, List[int]] = {}
-    checker = GracefulClose.__new__(GracefulClose)
-    checker.model, checker.cfg = model, cfg
-    for index in range(len(cfg.nodes)):
-        for receiver, method, call in model.method_calls(index):
-            if method == "close" and not call.args:
-                closing.setdefault(receiver, []).append(index)
-        for name in checker._with_closed(index):
-            closing.setdefault(name, []).append(index)
     found = []
+    closing: Dict[str, Set[int]] = {}
     for index in range(len(cfg.nodes)):
         for receiver, method, call in model.method_calls(index):
-            if method != "shutdown" or receiver not in closing or not is_socket_call(method, call):
+            if method != "shutdown" or not is_socket_call(method, call) or receiver in model.datagram:
                 continue
-            if receiver in model.datagram:
-                continue
-            closes = set(closing[receiver])
+            if receiver not in closing:
+                closing[receiver] = {i for i in range(len(cfg.nodes)) if model.closes(i, receiver)}
+            closes = closing[receiver]
             after = reachable(cfg, [t for t, k in cfg.nodes[index].succ if k in NORMAL_EDGES], NORMAL_EDGES)
             if not any(after[close] for close in closes):
                 continue  # not closed after it on a normal path: not this rule's business

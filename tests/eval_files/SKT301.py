@@ -78,3 +78,13 @@ def closed_on_error_only(conn):
     except OSError:
         conn.close()
         raise
+
+
+def logged(conn, log):
+    try:
+        conn.recv(100)
+        conn.sendall(b"x")
+        log.info("answered %s", conn)  # looking at the socket is not I/O
+        assert hasattr(conn, "fileno")
+    finally:
+        conn.close()  # SKT301

@@ -57,3 +57,21 @@ def with_block(sock):
 
 def never_closed_here(sock):
     sock.shutdown(socket.SHUT_RDWR)  # the caller closes it
+
+
+def close_quietly(sock):
+    try:
+        sock.close()
+    except OSError:
+        pass
+
+
+def closing_helper(sock):
+    sock.shutdown(socket.SHUT_RDWR)  # SKT304
+    close_quietly(sock)
+
+
+class Connection:
+    def teardown(self):
+        self.sock.shutdown(socket.SHUT_RDWR)  # SKT304
+        self.handle_close()
