@@ -75,6 +75,7 @@ class OwnershipAnalysis:
         self.slot = {name: index for index, name in enumerate(sorted(self.owned))}
         self._classes: List[PathClass] = []
         self._class_bits: Dict[Tuple[str, PathClass], int] = {}
+        self._masks: Dict[Tuple[str, Valuation], int] = {}
         self._valuations: List[Valuation] = []
         self._valuation_bits: Dict[Valuation, int] = {}
         self.data_slots: Dict[str, int] = {}
@@ -176,7 +177,23 @@ class OwnershipAnalysis:
             bit = len(self._classes)
             self._classes.append(path_class)
             self._class_bits[key] = bit
+            # Masks of all classes per (kind, valuation) let a re-classing
+            # find the valuations present with a few integer ANDs instead of
+            # walking every class: states can hold one error class per caught
+            # exception, and walking them at every call would be quadratic.
+            mask_key = (path_class.kind, path_class.valuation)
+            self._masks[mask_key] = self._masks.get(mask_key, 0) | (1 << bit)
         return 1 << bit
+
+    def _collapse(self, name: str, bits: int, kinds, make) -> int:
+        """Replace the classes of `kinds` in `bits` by `make(valuation)`, one
+        class per valuation present; other classes stay."""
+        result = bits
+        for (kind, valuation), mask in list(self._masks.items()):
+            if kind in kinds and bits & mask:
+                result &= ~mask
+                result |= self._bit(name, make(valuation))
+        return result
 
     def _valuation_bit(self, valuation: Valuation) -> int:
         bit = self._valuation_bits.get(valuation)
@@ -280,21 +297,18 @@ class OwnershipAnalysis:
         for name, slot in self.data_slots.items():
             exc[slot] = values[slot]
         raise_statement = self.cfg.nodes[index].kind == "raise"
+        # An exception makes every open path an error path of *that*
+        # exception (the one that leaves the socket open). A `raise`
+        # statement re-classes only normal paths: a bare re-raise keeps
+        # blaming the call that failed, and raising on end-of-file is SKT102.
+        kinds = ("normal",) if raise_statement else ("normal", "err", "eof")
         for name in {e.var for e in node_events.events if self.is_source(e)}:
             slot = self.slot.get(name)
             if slot is None or not values[slot]:
                 continue
-
-            def to_error(path_class, index=index):
-                # An exception makes every open path an error path of *that*
-                # exception (the one that leaves the socket open). A `raise`
-                # statement re-classes only normal paths: a bare re-raise keeps
-                # blaming the call that failed, and raising on end-of-file is SKT102.
-                if raise_statement and path_class.kind != "normal":
-                    return path_class
-                return PathClass("err", index, path_class.valuation)
-
-            exc[slot] = self._reclass(name, values[slot], to_error)
+            exc[slot] = self._collapse(
+                name, values[slot], kinds, lambda valuation: PathClass("err", index, valuation)
+            )
         return exc
 
     def _apply(self, values: List[int], events: List[Event], index: int) -> List[int]:
@@ -377,8 +391,11 @@ class OwnershipAnalysis:
         slot = self.slot.get(name)
         if slot is None or not state[slot]:
             return
-        self.leaked[name] = self.leaked.get(name, 0) | state[slot]
-        bits = state[slot]
+        known = self.leaked.get(name, 0)
+        bits = state[slot] & ~known  # only what this sink adds: sinks are revisited as states grow
+        if not bits:
+            return
+        self.leaked[name] = known | bits
         while bits:
             low = bits & -bits
             bits ^= low
@@ -395,9 +412,8 @@ class OwnershipAnalysis:
             slot = self.slot.get(name)
             if slot is None or not result[slot] or name in self.model.datagram:
                 continue
-            result[slot] = self._reclass(
-                name, result[slot],
-                lambda c, call=call: PathClass("eof", call, c.valuation) if c.kind == "normal" else c,
+            result[slot] = self._collapse(
+                name, result[slot], ("normal",), lambda valuation, call=call: PathClass("eof", call, valuation)
             )
         return result
 
