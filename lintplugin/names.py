@@ -137,32 +137,26 @@ def _name_value(name: str, scope: Scope, depth: int) -> Any:
 
 
 def _sequence_value(elements, scope: Scope, depth: int) -> Any:
-    values = []
-    for element in elements:
-        value = constant_value(element.value, scope, depth + 1)
-        if value is NOT_CONSTANT:
-            return NOT_CONSTANT
-        if isinstance(element, cst.StarredElement):
-            if not isinstance(value, tuple):
-                return NOT_CONSTANT
-            values.extend(value)
-        else:
-            values.append(value)
-    return tuple(values)
+    return _expanded(
+        ((element.value, isinstance(element, cst.StarredElement)) for element in elements), scope, depth
+    )
 
 
 def call_arguments(call: cst.Call, scope: Scope, depth: int = 0) -> Any:
     """Positional arguments of `call` as a tuple of constants (`*consts` expanded)."""
+    if any(arg.keyword is not None or arg.star == "**" for arg in call.args):
+        return NOT_CONSTANT
+    return _expanded(((arg.value, arg.star == "*") for arg in call.args), scope, depth)
+
+
+def _expanded(items, scope: Scope, depth: int) -> Any:
+    """(expression, starred) items as one tuple of constants, or NOT_CONSTANT."""
     values = []
-    for arg in call.args:
-        if arg.keyword is not None or arg.star == "**":
+    for expression, starred in items:
+        value = constant_value(expression, scope, depth + 1)
+        if value is NOT_CONSTANT or (starred and not isinstance(value, tuple)):
             return NOT_CONSTANT
-        value = constant_value(arg.value, scope, depth + 1)
-        if value is NOT_CONSTANT:
-            return NOT_CONSTANT
-        if arg.star == "*":
-            if not isinstance(value, tuple):
-                return NOT_CONSTANT
+        if starred:
             values.extend(value)
         else:
             values.append(value)

@@ -36,7 +36,7 @@ from typing import Dict, List, Optional, Set, Tuple
 import libcst as cst
 
 from lintplugin.flow.cfg import CFG, EXC, FALSE, NORMAL, RERAISE, TRUE
-from lintplugin.flow.dataflow import reachable, reaching_back, solve
+from lintplugin.flow.dataflow import reachable, reaching_back, set_bits, solve
 from lintplugin.scopes import bound_names
 from lintplugin.sockets import Event, SocketModel
 
@@ -204,10 +204,7 @@ class OwnershipAnalysis:
         return 1 << bit
 
     def _each(self, bits: int, table):
-        while bits:
-            low = bits & -bits
-            bits ^= low
-            yield table[low.bit_length() - 1]
+        return (table[index] for index in set_bits(bits))
 
     def _reclass(self, name: str, bits: int, change) -> int:
         """Map every class in `bits` through `change` (None drops it)."""
@@ -396,10 +393,8 @@ class OwnershipAnalysis:
         if not bits:
             return
         self.leaked[name] = known | bits
-        while bits:
-            low = bits & -bits
-            bits ^= low
-            self.leak_sinks.setdefault((name, low.bit_length() - 1), node_index)
+        for bit in set_bits(bits):
+            self.leak_sinks.setdefault((name, bit), node_index)
 
     def _eof_state(self, state: List[int], eof) -> List[int]:
         receives: List[Tuple[cst.Call, str]] = []
@@ -428,11 +423,7 @@ class OwnershipAnalysis:
             leak = Leak(name=name, origin=origin)
             errors: Dict[int, cst.CSTNode] = {}  # keyed by id: nodes compare by value, slowly
             eofs: Dict[int, cst.CSTNode] = {}
-            bits = self.leaked[name]
-            while bits:
-                low = bits & -bits
-                bits ^= low
-                bit = low.bit_length() - 1
+            for bit in set_bits(self.leaked[name]):
                 path_class = self._classes[bit]
                 leak.sinks.setdefault((path_class.kind, path_class.site), self.leak_sinks.get((name, bit)))
                 if path_class.kind == "normal":
@@ -440,9 +431,8 @@ class OwnershipAnalysis:
                     if site is not None and how not in ("obtained", "parameter") and path_class.site not in leak.normal:
                         leak.normal.append(path_class.site)
                 elif path_class.kind == "err":
-                    errors[id(self._first_source_call(path_class.site, name))] = self._first_source_call(
-                        path_class.site, name
-                    )
+                    call = self._first_source_call(path_class.site, name)
+                    errors[id(call)] = call
                 else:
                     eofs[id(path_class.site)] = path_class.site
             leak.errors = list(errors.values())

@@ -37,7 +37,7 @@ import libcst as cst
 
 from lintplugin.findings import Finding
 from lintplugin.flow.cfg import EXC, FALSE, NORMAL, RERAISE, TRUE
-from lintplugin.flow.dataflow import reachable, solve
+from lintplugin.flow.dataflow import reachable, set_bits, solve
 from lintplugin.names import qualified_name
 from lintplugin.scopes import Scope, dotted_name
 from lintplugin.sockets import (
@@ -245,10 +245,7 @@ class GracefulClose:
         return 1 << bit
 
     def _each(self, bits: int) -> Iterator[Phase]:
-        while bits:
-            low = bits & -bits
-            bits ^= low
-            yield self._phases[low.bit_length() - 1]
+        return (self._phases[index] for index in set_bits(bits))
 
     def _map(self, bits: int, change) -> int:
         result = 0

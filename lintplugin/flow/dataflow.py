@@ -23,6 +23,14 @@ EdgeFilter = Optional[Callable[[int, int, int, State], State]]
 MAX_VISITS_PER_NODE = 64
 
 
+def set_bits(bits: int):
+    """Indices of the set bits of `bits`, lowest first."""
+    while bits:
+        low = bits & -bits
+        bits ^= low
+        yield low.bit_length() - 1
+
+
 def join(a: State, b: State) -> State:
     return tuple(x | y for x, y in zip(a, b))
 
