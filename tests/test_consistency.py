@@ -6,7 +6,6 @@ print must be one of the public references the project vetted.
 """
 
 import re
-from pathlib import Path
 
 import pytest
 
