@@ -112,8 +112,22 @@ def lint_beside_known(tmp_path, name: str, content: bytes, *extra: str):
     return odd, reports
 
 
+def python_rejects_null_bytes_with_value_error() -> bool:
+    """Before 3.11.? `ast.parse` raised ValueError on null bytes, which flake8's
+    own build_ast does not catch: flake8 crashes before any plugin runs."""
+    try:
+        compile("x = 1\x00\n", "<probe>", "exec")
+    except ValueError:
+        return True
+    except SyntaxError:
+        return False
+    return False
+
+
 @pytest.mark.parametrize("name", sorted(ODD_FILES))
 def test_odd_file_never_crashes_nor_misleads(tmp_path, name):
+    if name == "null-bytes" and python_rejects_null_bytes_with_value_error():
+        pytest.skip("flake8 itself crashes on null bytes with this Python, before any plugin runs")
     lint_beside_known(tmp_path, name, ODD_FILES[name])
 
 
