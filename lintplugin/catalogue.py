@@ -68,19 +68,31 @@ RULES: Dict[str, Rule] = {
         Rule(
             code="SKT301",
             name="close-without-shutdown",
-            summary="A reply is sent and the socket closed with no shutdown(SHUT_WR): unread input turns close() into RST.",
-            link="https://blog.netherlabs.nl/articles/2009/01/18/the-ultimate-so_linger-page-or-why-is-my-tcp-not-reliable",
+            summary=(
+                "A reply is sent and the socket closed with no shutdown(SHUT_WR): "
+                "unread input turns close() into RST."
+            ),
+            link=(
+                "https://blog.netherlabs.nl/articles/2009/01/18/"
+                "the-ultimate-so_linger-page-or-why-is-my-tcp-not-reliable"
+            ),
         ),
         Rule(
             code="SKT302",
             name="shutdown-without-drain",
-            summary="shutdown() then close() without reading until b'': unread input still turns close() into RST.",
+            summary=(
+                "shutdown() then close() without reading until b'': "
+                "unread input still turns close() into RST."
+            ),
             link="https://www.rfc-editor.org/rfc/rfc6455#section-7.1.1",
         ),
         Rule(
             code="SKT303",
             name="sleep-before-close",
-            summary="time.sleep() between the last send and close() stands in for a graceful close; it only narrows the window.",
+            summary=(
+                "time.sleep() between the last send and close() stands in for a graceful close; "
+                "it only narrows the window."
+            ),
             link="https://httpd.apache.org/docs/2.0/misc/fin_wait_2.html#appendix",
         ),
         Rule(

@@ -349,4 +349,3 @@ def _blocks(stmt: ast.stmt) -> Iterable[List[ast.stmt]]:
         yield handler.body
     yield getattr(stmt, "orelse", [])
     yield getattr(stmt, "finalbody", [])
-

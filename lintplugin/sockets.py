@@ -21,7 +21,7 @@ import libcst as cst
 
 from lintplugin.flow.cfg import CFG, Node
 from lintplugin.names import qualified_name
-from lintplugin.vocabulary import ACQUIRING_NAMES, EVIDENCE_METHODS, arity_fits
+from lintplugin.vocabulary import arity_fits
 from lintplugin.scopes import Scope, bound_names, dotted_name
 
 # -- vocabulary ----------------------------------------------------------------
@@ -49,11 +49,14 @@ SEND_METHODS = frozenset({"send", "sendall", "sendto", "sendmsg", "sendfile"})
 FILE_IO_METHODS = frozenset({"read", "readline", "readlines", "readinto", "read1", "write", "writelines", "flush"})
 FILE_READ_METHODS = frozenset({"read", "readline", "readlines", "readinto", "read1"})
 
-# Methods only sockets (and their ssl wrappers) have: using one on a name is
-# what makes us treat it as a socket. `send`, `recv()` without arguments,
-# `connect` and `bind` alone are too common elsewhere (pipes, signals, GUIs).
+
 def is_socket_call(method: str, call: cst.Call) -> bool:
-    """Whether a method call has the shape of that socket method."""
+    """Whether a method call has the shape of that socket method.
+
+    Using one on a name is what makes us treat it as a socket (see
+    vocabulary.EVIDENCE_METHODS). `send`, `recv()` without arguments,
+    `connect` and `bind` alone are too common elsewhere (pipes, signals, GUIs).
+    """
     positional = sum(1 for arg in call.args if arg.keyword is None and not arg.star)
     keywords = sum(1 for arg in call.args if arg.keyword is not None)
     starred = any(arg.star for arg in call.args)
@@ -731,6 +734,8 @@ def _roots(node: Node) -> Sequence[cst.CSTNode]:
 
 
 _WALKED = (cst.Call, cst.NamedExpr, cst.Yield, cst.Lambda)
+
+
 def node_syntax(node: Node) -> Dict[type, List[cst.CSTNode]]:
     """The calls, walrus bindings, yields and lambdas a node evaluates,
     collected in one walk and kept on the node for every later question."""

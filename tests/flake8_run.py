@@ -9,6 +9,7 @@ import textwrap
 from pathlib import Path
 from typing import List, NamedTuple, Tuple
 
+
 class Reported(NamedTuple):
     path: str
     line: int

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import List, Tuple
 
 import pytest
+from flake8_run import assert_no_crash, codes_at, parse, run_flake8, write
 
 import lintplugin
 
@@ -22,9 +23,6 @@ PUBLIC_SKT201_LINK = (
 )
 WIKI_TEMPLATE = "https://wiki.example.com/skt/{code}-{name}.html"
 WIKI_SKT201 = "https://wiki.example.com/skt/SKT201-linger-zero.html"
-
-
-from flake8_run import assert_no_crash, codes_at, parse, run_flake8, write
 
 
 # --------------------------------------------------------------------------- sources
