@@ -36,7 +36,7 @@ from typing import Dict, List, Optional, Set, Tuple
 import libcst as cst
 
 from lintplugin.flow.cfg import CFG, EXC, FALSE, NORMAL, RERAISE, TRUE
-from lintplugin.flow.dataflow import reachable, reaching_back, set_bits, solve
+from lintplugin.flow.dataflow import BitTable, reachable, reaching_back, set_bits, solve
 from lintplugin.scopes import bound_names
 from lintplugin.sockets import Event, SocketModel
 
@@ -73,11 +73,9 @@ class OwnershipAnalysis:
         self.sinks_at_exit = sinks_at_exit
         self.owned = self._owned_names()
         self.slot = {name: index for index, name in enumerate(sorted(self.owned))}
-        self._classes: List[PathClass] = []
-        self._class_bits: Dict[Tuple[str, PathClass], int] = {}
+        self._classes = BitTable()  # (socket name, PathClass) -> bit
         self._masks: Dict[Tuple[str, Valuation], int] = {}
-        self._valuations: List[Valuation] = []
-        self._valuation_bits: Dict[Valuation, int] = {}
+        self._valuations = BitTable()
         self.data_slots: Dict[str, int] = {}
         self._receives: List[Tuple[cst.Call, str]] = []
         self._receive_ids: Dict[int, int] = {}
@@ -171,19 +169,16 @@ class OwnershipAnalysis:
     # -- bits -----------------------------------------------------------
 
     def _bit(self, name: str, path_class: PathClass) -> int:
-        key = (name, path_class)
-        bit = self._class_bits.get(key)
-        if bit is None:
-            bit = len(self._classes)
-            self._classes.append(path_class)
-            self._class_bits[key] = bit
+        known = len(self._classes.values)
+        bit = self._classes.bit((name, path_class))
+        if len(self._classes.values) > known:
             # Masks of all classes per (kind, valuation) let a re-classing
             # find the valuations present with a few integer ANDs instead of
             # walking every class: states can hold one error class per caught
             # exception, and walking them at every call would be quadratic.
             mask_key = (path_class.kind, path_class.valuation)
-            self._masks[mask_key] = self._masks.get(mask_key, 0) | (1 << bit)
-        return 1 << bit
+            self._masks[mask_key] = self._masks.get(mask_key, 0) | bit
+        return bit
 
     def _collapse(self, name: str, bits: int, kinds, make) -> int:
         """Replace the classes of `kinds` in `bits` by `make(valuation)`, one
@@ -196,20 +191,15 @@ class OwnershipAnalysis:
         return result
 
     def _valuation_bit(self, valuation: Valuation) -> int:
-        bit = self._valuation_bits.get(valuation)
-        if bit is None:
-            bit = len(self._valuations)
-            self._valuations.append(valuation)
-            self._valuation_bits[valuation] = bit
-        return 1 << bit
+        return self._valuations.bit(valuation)
 
-    def _each(self, bits: int, table):
-        return (table[index] for index in set_bits(bits))
+    def _each_class(self, bits: int):
+        return (path_class for _, path_class in self._classes.each(bits))
 
     def _reclass(self, name: str, bits: int, change) -> int:
         """Map every class in `bits` through `change` (None drops it)."""
         result = 0
-        for path_class in self._each(bits, self._classes):
+        for path_class in self._each_class(bits):
             changed = change(path_class)
             if changed is not None:
                 result |= self._bit(name, changed)
@@ -350,7 +340,7 @@ class OwnershipAnalysis:
     def _fresh(self, name: str, site, state: List[int]) -> int:
         """A newly acquired socket: open on every path reaching here, per valuation."""
         bits = 0
-        for valuation in self._each(state[self.paths_slot], self._valuations):
+        for valuation in self._valuations.each(state[self.paths_slot]):
             bits |= self._bit(name, PathClass("normal", site, valuation))
         return bits
 
@@ -372,7 +362,7 @@ class OwnershipAnalysis:
 
     def _map_valuations(self, state: List[int], update) -> None:
         paths = 0
-        for valuation in self._each(state[self.paths_slot], self._valuations):
+        for valuation in self._valuations.each(state[self.paths_slot]):
             changed = update(valuation)
             if changed is not None:
                 paths |= self._valuation_bit(changed)
@@ -401,7 +391,7 @@ class OwnershipAnalysis:
         if eof.receive is not None and eof.socket is not None:
             receives.append((eof.receive, eof.socket))
         elif eof.data is not None and eof.data in self.data_slots:
-            receives.extend(self._each(state[self.data_slots[eof.data]], self._receives))
+            receives.extend((self._receives[index] for index in set_bits(state[self.data_slots[eof.data]])))
         result = list(state)
         for call, name in receives:
             slot = self.slot.get(name)
@@ -424,7 +414,7 @@ class OwnershipAnalysis:
             errors: Dict[int, cst.CSTNode] = {}  # keyed by id: nodes compare by value, slowly
             eofs: Dict[int, cst.CSTNode] = {}
             for bit in set_bits(self.leaked[name]):
-                path_class = self._classes[bit]
+                path_class = self._classes.values[bit][1]
                 leak.sinks.setdefault((path_class.kind, path_class.site), self.leak_sinks.get((name, bit)))
                 if path_class.kind == "normal":
                     site, how = path_class.site

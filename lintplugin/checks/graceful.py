@@ -37,7 +37,7 @@ import libcst as cst
 
 from lintplugin.findings import Finding
 from lintplugin.flow.cfg import EXC, FALSE, NORMAL, RERAISE, TRUE
-from lintplugin.flow.dataflow import reachable, set_bits, solve
+from lintplugin.flow.dataflow import BitTable, reachable, solve
 from lintplugin.names import qualified_name
 from lintplugin.scopes import Scope, dotted_name
 from lintplugin.sockets import (
@@ -103,8 +103,7 @@ class GracefulClose:
         self.cfg = model.cfg
         self.sockets = self._judged_sockets()
         self.slot = {name: index for index, name in enumerate(self.sockets)}
-        self._phases: List[Phase] = []
-        self._bits: Dict[Phase, int] = {}
+        self._phases = BitTable()
         self.found: Dict[Tuple[str, int], Tuple[str, cst.CSTNode]] = {}
         self._data = self._data_sockets() if self.sockets else {}
         self._drain_exits = self._drain_loop_exits() if self.sockets else {}
@@ -237,15 +236,10 @@ class GracefulClose:
     # -- phases -------------------------------------------------------------
 
     def _bit(self, phase: Phase) -> int:
-        bit = self._bits.get(phase)
-        if bit is None:
-            bit = len(self._phases)
-            self._phases.append(phase)
-            self._bits[phase] = bit
-        return 1 << bit
+        return self._phases.bit(phase)
 
     def _each(self, bits: int) -> Iterator[Phase]:
-        return (self._phases[index] for index in set_bits(bits))
+        return self._phases.each(bits)
 
     def _map(self, bits: int, change) -> int:
         result = 0

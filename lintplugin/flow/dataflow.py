@@ -31,6 +31,25 @@ def set_bits(bits: int):
         yield low.bit_length() - 1
 
 
+class BitTable:
+    """Gives each distinct value a bit of its own, so that sets of values are
+    ints: union is `|`, and a state slot holds a whole set."""
+
+    def __init__(self) -> None:
+        self.values: List = []
+        self._index: Dict = {}
+
+    def bit(self, value) -> int:
+        index = self._index.get(value)
+        if index is None:
+            index = self._index[value] = len(self.values)
+            self.values.append(value)
+        return 1 << index
+
+    def each(self, bits: int):
+        return (self.values[index] for index in set_bits(bits))
+
+
 def join(a: State, b: State) -> State:
     return tuple(x | y for x, y in zip(a, b))
 
