@@ -17,6 +17,10 @@ class Rule:
     summary: str  # one line, for `lintplugin rules` and SARIF short descriptions
     link: Optional[str]  # best public explanation; None when no public page fits
     enabled_by_default: bool = True
+    # SARIF default level: leaks (SKT304 included: it skips the close) and
+    # resets are "error"; an ungraceful close loses data only when input is
+    # pending ("warning"); SKT900 is a "note" about the analysis itself.
+    level: str = "error"
 
     @property
     def family(self) -> str:
@@ -76,6 +80,7 @@ RULES: Dict[str, Rule] = {
                 "https://blog.netherlabs.nl/articles/2009/01/18/"
                 "the-ultimate-so_linger-page-or-why-is-my-tcp-not-reliable"
             ),
+            level="warning",
         ),
         Rule(
             code="SKT302",
@@ -85,6 +90,7 @@ RULES: Dict[str, Rule] = {
                 "unread input still turns close() into RST."
             ),
             link="https://www.rfc-editor.org/rfc/rfc6455#section-7.1.1",
+            level="warning",
         ),
         Rule(
             code="SKT303",
@@ -94,6 +100,7 @@ RULES: Dict[str, Rule] = {
                 "it only narrows the window."
             ),
             link="https://httpd.apache.org/docs/2.0/misc/fin_wait_2.html#appendix",
+            level="warning",
         ),
         Rule(
             code="SKT304",
@@ -106,6 +113,7 @@ RULES: Dict[str, Rule] = {
             name="not-analysed",
             summary="The file could not be analysed (unparsable for libcst, or an analysis limit was hit).",
             link=None,
+            level="note",
         ),
     )
 }

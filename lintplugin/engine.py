@@ -166,6 +166,20 @@ def _analyse(tree, lines, options) -> List[Report]:
     return FileContext(module, options, line_map).reports()
 
 
+def has_socket_code(tree: Optional[ast.AST], lines: Sequence[str]) -> bool:
+    """Whether the analysis would look at this file at all (the audit's
+    "files with socket code"): the same gates `analyse` applies."""
+    text = "".join(lines)
+    if not any(word in text for word in PRECHECK_WORDS) or not TRIGGER.search(text):
+        return False
+    if not isinstance(tree, ast.Module):
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError):
+            return False
+    return sparse_source(lines, tree, _trigger_lines(text)) is not None
+
+
 def _parse_failure(error: Exception) -> str:
     """Why libcst gave up, in one line (its messages span several)."""
     import libcst
