@@ -6,8 +6,11 @@ import ast
 from typing import Iterator, Optional, Sequence, Tuple
 
 from lintplugin import __version__
+from lintplugin.baseline import BaselineError, load_cached, uncovered
 from lintplugin.catalogue import RULES
+from lintplugin.config import baseline_for_flake8
 from lintplugin.engine import Options, analyse
+from lintplugin.runner import noqa_ignored
 
 
 class SocketCloseChecker:
@@ -15,6 +18,8 @@ class SocketCloseChecker:
     version = __version__
 
     options = Options()
+    baseline_path: Optional[str] = None
+    disable_noqa = False
 
     def __init__(self, tree: ast.AST, lines: Sequence[str], filename: str = "") -> None:
         self.tree = tree
@@ -34,6 +39,17 @@ class SocketCloseChecker:
                 "replaced). Default: each rule's public reference."
             ),
         )
+        option_manager.add_option(
+            "--skt-baseline",
+            default=None,
+            parse_from_config=True,
+            metavar="FILE",
+            help=(
+                "Report only SKT findings that this baseline file (written by "
+                "`lintplugin baseline write`) does not cover. Relative to the config "
+                "file that sets it, or to the current directory on the command line."
+            ),
+        )
         disabled = [code for code, rule in RULES.items() if not rule.enabled_by_default]
         if disabled:
             option_manager.extend_default_ignore(disabled)
@@ -41,10 +57,33 @@ class SocketCloseChecker:
     @classmethod
     def parse_options(cls, options) -> None:
         cls.options = Options(docs_url=_valid_template(getattr(options, "skt_docs_url", None)))
+        cls.baseline_path = baseline_for_flake8(options)
+        cls.disable_noqa = bool(getattr(options, "disable_noqa", False))
+        if cls.baseline_path is not None:
+            try:
+                load_cached(cls.baseline_path)
+            except BaselineError as error:
+                # A gate must not pass because its baseline went missing, nor
+                # fail with a traceback: stop with one line that says why.
+                raise SystemExit(f"flake8-socket-close: --skt-baseline: {error}") from None
 
     def run(self) -> Iterator[Tuple[int, int, str, type]]:
-        for report in analyse(self.tree, self.lines, self.options):
+        reports = analyse(self.tree, self.lines, self.options)
+        if reports and self.baseline_path is not None:
+            reports = self._not_in_baseline(reports)
+        for report in reports:
             yield report.line, report.col, report.text, type(self)
+
+    def _not_in_baseline(self, reports):
+        # Reports flake8 will drop for `# noqa` must not use up the baseline's
+        # counts: `lintplugin baseline write` never recorded them.
+        silenced = [] if self.disable_noqa else [r for r in reports if noqa_ignored(r, self.filename, self.lines)]
+        try:
+            baseline = load_cached(self.baseline_path)
+            rest = [r for r in reports if r not in silenced]
+            return silenced + uncovered(rest, baseline, self.filename, self.tree, self.lines)
+        except Exception:  # unreadable since parse_options, or a bug here: report, never hide
+            return reports
 
 
 def _valid_template(template: Optional[str]) -> Optional[str]:

@@ -1,0 +1,1 @@
+"""The `lintplugin` subcommands that check trees (baseline, audit)."""
