@@ -64,3 +64,23 @@ def test_every_link_is_a_vetted_reference():
         used |= set(re.findall(r"https?://[^\s)>]+", page.read_text(encoding="utf-8")))
     unvetted = {link for link in used if link.split("#:~:")[0] not in vetted}
     assert not unvetted, f"links not in shared/references.md: {sorted(unvetted)}"
+
+
+def test_readme_documents_every_option():
+    """Each option the plugin registers with flake8, and each name the
+    commands read from pyproject.toml, has a row in the README's table."""
+    from flake8.options.manager import OptionManager
+
+    from lintplugin.config import OPTIONS
+    from lintplugin.plugin import SocketCloseChecker
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    documented = set(re.findall(r"^\| `([a-z-]+)`", section, flags=re.MULTILINE))
+    documented |= set(re.findall(r"^\| `[a-z-]+`, `([a-z-]+)`", section, flags=re.MULTILINE))
+
+    manager = OptionManager(version="0", plugin_versions="", parents=[], formatter_names=[])
+    SocketCloseChecker.add_options(manager)
+    registered = {option.long_option_name[2:] for option in manager.options}
+    assert registered <= documented
+    assert set(OPTIONS) <= documented
