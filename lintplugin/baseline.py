@@ -99,7 +99,9 @@ def load(location: str) -> Baseline:
 
 def _counts(data, location: str) -> Counter:
     if not isinstance(data, dict) or not isinstance(data.get("findings"), list):
-        raise BaselineError(f"baseline file {location!r} has no 'findings' list; rewrite it with `lintplugin baseline write`")
+        raise BaselineError(
+            f"baseline file {location!r} has no 'findings' list; rewrite it with `lintplugin baseline write`"
+        )
     if data.get("format", FORMAT_VERSION) != FORMAT_VERSION:
         raise BaselineError(
             f"baseline file {location!r} has format {data.get('format')!r}; this version reads format {FORMAT_VERSION}"
