@@ -83,7 +83,10 @@ def test_a_finding_moved_down_by_inserted_lines_stays_covered(tmp_path: Path):
 
 def test_reformatting_and_comments_keep_it_covered(tmp_path: Path):
     recorded(tmp_path)
-    wrapped = 'conn.setsockopt(socket.SOL_SOCKET,  # abortive on purpose\n        socket.SO_LINGER, struct.pack("ii", 1, 0))'
+    wrapped = (
+        "conn.setsockopt(socket.SOL_SOCKET,  # abortive on purpose\n"
+        '        socket.SO_LINGER, struct.pack("ii", 1, 0))'
+    )
     reformatted = ABORT.replace(LINGER, wrapped)
     write(tmp_path, "legacy/abort.py", reformatted)
     assert gate(tmp_path) == (0, [])
