@@ -6,11 +6,8 @@ import ast
 from typing import Iterator, Optional, Sequence, Tuple
 
 from lintplugin import __version__
-from lintplugin.baseline import BaselineError, load_cached, uncovered
 from lintplugin.catalogue import RULES
-from lintplugin.config import baseline_for_flake8
 from lintplugin.engine import Options, analyse
-from lintplugin.runner import noqa_ignored
 
 
 class SocketCloseChecker:
@@ -57,6 +54,17 @@ class SocketCloseChecker:
     @classmethod
     def parse_options(cls, options) -> None:
         cls.options = Options(docs_url=_valid_template(getattr(options, "skt_docs_url", None)))
+        cls.baseline_path = None
+        if getattr(options, "skt_baseline", None):
+            cls._use_baseline(options)
+
+    @classmethod
+    def _use_baseline(cls, options) -> None:
+        # Imported here: flake8 loads every plugin on every run, and most runs
+        # have no baseline.
+        from lintplugin.baseline import BaselineError, load_cached
+        from lintplugin.config import baseline_for_flake8
+
         cls.baseline_path = baseline_for_flake8(options)
         cls.disable_noqa = bool(getattr(options, "disable_noqa", False))
         if cls.baseline_path is not None:
@@ -75,6 +83,9 @@ class SocketCloseChecker:
             yield report.line, report.col, report.text, type(self)
 
     def _not_in_baseline(self, reports):
+        from lintplugin.baseline import load_cached, uncovered
+        from lintplugin.runner import noqa_ignored
+
         # Reports flake8 will drop for `# noqa` must not use up the baseline's
         # counts: `lintplugin baseline write` never recorded them.
         silenced = [] if self.disable_noqa else [r for r in reports if noqa_ignored(r, self.filename, self.lines)]
