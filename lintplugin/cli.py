@@ -1,7 +1,9 @@
-"""`lintplugin`: offline rule explanations.
+"""`lintplugin`: offline rule explanations, the baseline and the audit.
 
     lintplugin rules [--format json]          every code with its summary
     lintplugin explain CODE [--format json]   the rule's page
+    lintplugin baseline write|check|prune     record today's findings (see commands/baseline.py)
+    lintplugin audit PATH...                  a report on a whole tree (see commands/audit.py)
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import List, Optional
 
 from lintplugin import __version__
 from lintplugin.catalogue import RULES, Rule
+from lintplugin.commands import audit, baseline
 from lintplugin.pages import rule_page
 
 
@@ -41,6 +44,9 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("code", help="a rule code such as SKT201 (or its name, e.g. linger-zero)")
     _add_format(explain)
     explain.set_defaults(handler=_explain)
+
+    baseline.register(commands)
+    audit.register(commands)
     return parser
 
 

@@ -9,6 +9,7 @@ last resort) and analysed by the same engine the plugin calls, with
 from __future__ import annotations
 
 import ast
+import io
 import os
 import tokenize
 from dataclasses import dataclass, field
@@ -92,7 +93,9 @@ def read_lines(path: str) -> List[str]:
         text = raw.decode("latin-1")
     if text.startswith("\ufeff"):
         text = text[1:]
-    return text.splitlines(keepends=True)
+    # Line ends only, with universal newlines, as flake8 reads files:
+    # str.splitlines would also split at form feeds and shift `# noqa` lines.
+    return io.StringIO(text, newline=None).readlines()
 
 
 def noqa_ignored(report: Report, path: str, lines: Sequence[str]) -> bool:
