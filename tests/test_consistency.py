@@ -84,3 +84,16 @@ def test_readme_documents_every_option():
     registered = {option.long_option_name[2:] for option in manager.options}
     assert registered <= documented
     assert set(OPTIONS) <= documented
+
+
+def test_readme_audit_example_is_what_the_command_prints():
+    import subprocess
+    import sys
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    shown = readme.split("on this repository's `examples/`:\n\n```text\n", 1)[1].split("```", 1)[0]
+    done = subprocess.run(
+        [sys.executable, "-m", "lintplugin", "audit", "--isolated", "examples"],
+        cwd=REPO, capture_output=True, text=True, timeout=300,
+    )
+    assert done.stdout == shown, done.stderr
