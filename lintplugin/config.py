@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Dict, List, Optional, Tuple
 
 from flake8 import defaults, utils
@@ -41,7 +41,6 @@ class Settings:
     exclude: Tuple[str, ...] = tuple(defaults.EXCLUDE)
     extend_exclude: Tuple[str, ...] = ()
     filename: Tuple[str, ...] = ("*.py",)
-    sources: Tuple[str, ...] = field(default=(), compare=False)  # config files read, for messages
 
     @property
     def excluded(self) -> List[str]:
@@ -80,7 +79,7 @@ def _from_flake8_config(settings: Settings, config: Optional[str]) -> Settings:
         for spelling in (name, name.replace("-", "_")):
             if parser.has_option("flake8", spelling):
                 values[name] = parser.get("flake8", spelling)
-    return _apply(settings, values, directory, source="flake8 config")
+    return _apply(settings, values, directory)
 
 
 def _from_pyproject(settings: Settings, path: Optional[str]) -> Settings:
@@ -97,7 +96,7 @@ def _from_pyproject(settings: Settings, path: Optional[str]) -> Settings:
         )
     values = {name: table.get(name, table.get(name.replace("-", "_"))) for name in OPTIONS}
     values = {name: value for name, value in values.items() if value is not None}
-    return _apply(settings, values, os.path.dirname(path), source=path)
+    return _apply(settings, values, os.path.dirname(path))
 
 
 def _pyproject_table(path: str) -> Optional[dict]:
@@ -116,7 +115,7 @@ def _pyproject_table(path: str) -> Optional[dict]:
     return table
 
 
-def _apply(settings: Settings, values: Dict[str, object], directory: str, source: str) -> Settings:
+def _apply(settings: Settings, values: Dict[str, object], directory: str) -> Settings:
     changes: Dict[str, object] = {}
     for name, raw in values.items():
         kind, attribute = OPTIONS[name]
@@ -128,7 +127,7 @@ def _apply(settings: Settings, values: Dict[str, object], directory: str, source
         else:
             items = raw if isinstance(raw, list) else utils.parse_comma_separated_list(str(raw))
             changes[attribute] = tuple(utils.normalize_paths([str(item) for item in items], parent=directory))
-    return replace(settings, sources=settings.sources + (source,), **changes)
+    return replace(settings, **changes)
 
 
 def _find_upwards(name: str, start: Optional[str] = None) -> Optional[str]:
@@ -173,11 +172,3 @@ def _config_directory_holding(options, value: str) -> Optional[str]:
         if parser.has_option("flake8", spelling) and parser.get("flake8", spelling).strip() == value:
             return directory
     return None
-
-
-def relative_for_display(path: str) -> str:
-    try:
-        shown = os.path.relpath(path)
-    except ValueError:  # another drive on Windows
-        return path
-    return path if shown.startswith("..") else shown

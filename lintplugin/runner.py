@@ -105,5 +105,9 @@ def noqa_ignored(report: Report, path: str, lines: Sequence[str]) -> bool:
     return violation.is_inline_ignored(disable_noqa=False)
 
 
-def relative_to_cwd(path: str) -> str:
-    return os.path.relpath(os.path.abspath(path)).replace(os.sep, "/")
+def display_path(path: str) -> str:
+    """A path as the commands print it: relative to the current directory, with '/'."""
+    try:
+        return os.path.relpath(os.path.abspath(path)).replace(os.sep, "/")
+    except ValueError:  # on another drive than the current directory (Windows)
+        return path.replace(os.sep, "/")

@@ -24,7 +24,7 @@ from lintplugin import __version__
 from lintplugin.catalogue import RULES
 from lintplugin.commands.common import add_tree_arguments, settings_from
 from lintplugin.engine import Options, Report
-from lintplugin.runner import FileResult, check_paths, discover, relative_to_cwd
+from lintplugin.runner import FileResult, check_paths, discover, display_path
 
 TOP_FILES = 10
 EXCERPT_CONTEXT = 2  # lines shown above and below a finding in the HTML page
@@ -197,13 +197,6 @@ def _add_result(audit: Audit, result: FileResult) -> None:
     # flake8 ignores codes that are off by default unless selected; so does the audit.
     reports = [r for r in result.reports if r.code not in RULES or RULES[r.code].enabled_by_default]
     audit.findings.extend(finding_from(report, path, result.lines) for report in reports)
-
-
-def display_path(path: str) -> str:
-    try:
-        return relative_to_cwd(path)
-    except ValueError:  # on another drive than the current directory (Windows)
-        return path.replace(os.sep, "/")
 
 
 def finding_from(report: Report, path: str, lines: Sequence[str]) -> Finding:

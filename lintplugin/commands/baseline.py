@@ -18,9 +18,9 @@ from typing import Dict, List
 
 from lintplugin import baseline as store
 from lintplugin.commands.common import add_tree_arguments, settings_from
-from lintplugin.config import Settings, relative_for_display
+from lintplugin.config import Settings
 from lintplugin.engine import Options
-from lintplugin.runner import FileResult, check_file, check_paths, discover
+from lintplugin.runner import FileResult, check_file, check_paths, discover, display_path
 
 
 def register(commands) -> None:
@@ -70,7 +70,7 @@ def _write(args: argparse.Namespace) -> int:
     in_files = len({key.path for key in keys})
     print(
         f"lintplugin: recorded {len(keys)} finding(s) as {entries} entr{'y' if entries == 1 else 'ies'} "
-        f"from {in_files} of {len(files)} file(s) in {relative_for_display(location)}"
+        f"from {in_files} of {len(files)} file(s) in {display_path(location)}"
     )
     return 0
 
@@ -112,7 +112,7 @@ def _describe(stale: Dict[store.Key, int], baseline: store.Baseline) -> List[str
 
 def _check(args: argparse.Namespace) -> int:
     baseline, stale = _stale(args)
-    shown = relative_for_display(baseline.location)
+    shown = display_path(baseline.location)
     if not stale:
         total = sum(baseline.counts.values())
         print(f"lintplugin: {shown} is up to date: all {total} recorded finding(s) still occur")
@@ -135,7 +135,7 @@ def _prune(args: argparse.Namespace) -> int:
     store.dump(baseline)
     left = sum(count for count in baseline.counts.values() if count > 0)
     print(
-        f"lintplugin: removed {sum(stale.values())} finding(s) from {relative_for_display(baseline.location)}; "
+        f"lintplugin: removed {sum(stale.values())} finding(s) from {display_path(baseline.location)}; "
         f"{left} remain"
     )
     return 0
