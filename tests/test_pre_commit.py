@@ -73,3 +73,20 @@ def test_hook_passes_on_clean_code(project):
     code, output = try_repo(project, "clean.py")
     assert code == 0, output
     assert "SKT" not in output.replace("flake8-socket-close", "")
+
+
+def test_hook_honours_a_baseline_set_in_the_flake8_config(project):
+    config = project / ".flake8"
+    baseline = project / ".skt-baseline.json"
+    try:
+        subprocess.run(
+            [sys.executable, "-m", "lintplugin", "baseline", "write", "--isolated", "bad.py"],
+            cwd=project, check=True, capture_output=True, timeout=300,
+        )
+        config.write_text("[flake8]\nskt-baseline = .skt-baseline.json\n", encoding="utf-8")
+        code, output = try_repo(project, "bad.py")
+        assert code == 0, output
+        assert "SKT201" not in output
+    finally:
+        config.unlink(missing_ok=True)
+        baseline.unlink(missing_ok=True)
