@@ -134,3 +134,22 @@ def test_socket_programs(source):
     assert not [r for r in first if r.code == "SKT900"], "\n".join(r.text for r in first) + "\n" + source
     # the same input gives the same reports
     assert lint(source) == first
+
+
+@FUZZ
+@given(hypothesmith.from_grammar())
+def test_fingerprints_name_every_statement_of_generated_programs(program):
+    """The baseline and SARIF name a finding by scope and statement; that
+    must work wherever a report can point, in any valid program."""
+    from lintplugin.fingerprints import StatementIndex
+
+    try:
+        tree = ast.parse(program)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return
+    lines = program.splitlines(keepends=True)
+    index = StatementIndex(tree, lines)
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.stmt, ast.expr)):
+            place = index.place(node.lineno, node.col_offset)
+            assert place.scope and isinstance(place.statement, str)
