@@ -149,21 +149,23 @@ def test_skt201_line_column_and_link(tmp_path):
     assert "'sock'" in by_path["client.py"].text
 
 
+MULTI_LINE_LINGER = '''\
+import socket
+import struct
+
+
+def abort(conn):
+    conn.setsockopt({comment}
+        socket.SOL_SOCKET,
+        socket.SO_LINGER,
+        struct.pack("ii", 1, 0),
+    )
+    conn.close()
+'''
+
+
 def test_skt201_position_on_a_multi_line_call_is_its_first_line(tmp_path):
-    source = '''\
-    import socket
-    import struct
-
-
-    def abort(conn):
-        conn.setsockopt(
-            socket.SOL_SOCKET,
-            socket.SO_LINGER,
-            struct.pack("ii", 1, 0),
-        )
-        conn.close()
-    '''
-    write(tmp_path, "multi.py", source)
+    write(tmp_path, "multi.py", MULTI_LINE_LINGER.format(comment=""))
     code, out, err = run_flake8(tmp_path, "--select", "SKT", "multi.py")
     assert_no_crash(code, out, err)
     assert codes_at(parse(out), "SKT201") == [("multi.py", 6, 5)]
@@ -229,20 +231,7 @@ def test_noqa(tmp_path, comment, reported):
 def test_noqa_on_first_line_of_a_multi_line_call(tmp_path):
     # flake8 matches a noqa comment against the line of the report, which is
     # where the call starts.
-    source = '''\
-    import socket
-    import struct
-
-
-    def abort(conn):
-        conn.setsockopt(  # noqa: SKT201
-            socket.SOL_SOCKET,
-            socket.SO_LINGER,
-            struct.pack("ii", 1, 0),
-        )
-        conn.close()
-    '''
-    write(tmp_path, "multi.py", source)
+    write(tmp_path, "multi.py", MULTI_LINE_LINGER.format(comment="  # noqa: SKT201"))
     code, out, err = run_flake8(tmp_path, "--select", "SKT", "multi.py")
     assert (code, out, err) == (0, "", "")
 
