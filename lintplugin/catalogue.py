@@ -1,7 +1,14 @@
-"""Every rule code's metadata, in one place.
+"""Every rule code's metadata and message, in one place.
 
-Checks, the flake8 shell, the CLI, rule pages and the consistency test all
-read from here, so a code cannot exist in one of them and not the others.
+Checks fill in a rule's message template; the flake8 shell, the CLI, SARIF,
+rule pages and the consistency test read the rest from here, so a code cannot
+exist in one of them and not the others. This module imports nothing from
+the package: every layer may read it.
+
+Message templates are `str.format` templates. Every check may use
+`{sockets}` ("socket 'conn'" / "sockets 'a' and 'b'") and `{subject}`
+("'conn'"), which the renderer fills in when it merges reports of one code
+on one line; the other fields are the check's own.
 """
 
 from __future__ import annotations
@@ -16,15 +23,15 @@ class Rule:
     name: str
     summary: str  # one line, for `lintplugin rules` and SARIF short descriptions
     link: Optional[str]  # best public explanation; None when no public page fits
-    enabled_by_default: bool = True
+    message: str  # the report's text after the code, before the link
     # SARIF default level: leaks (SKT304 included: it skips the close) and
     # resets are "error"; an ungraceful close loses data only when input is
     # pending ("warning"); SKT900 is a "note" about the analysis itself.
     level: str = "error"
+    enabled_by_default: bool = True
 
-    @property
-    def family(self) -> str:
-        return self.code[:4]
+
+CLOSE_WAIT = "the connection stays in CLOSE_WAIT and its descriptor leaks"
 
 
 RULES: Dict[str, Rule] = {
@@ -35,30 +42,54 @@ RULES: Dict[str, Rule] = {
             name="error-path-leak",
             summary="An owned socket is left open when a call on it raises (recv, send, connect, TLS handshake).",
             link="https://blog.cloudflare.com/this-is-strictly-a-violation-of-the-tcp-specification/",
+            message=(
+                "{sockets} ({origin}) is never closed {failure}: {consequence}{more}; "
+                "close it in 'finally' or use 'with'"
+            ),
         ),
         Rule(
             code="SKT102",
             name="eof-leak",
             summary="A receive returned end-of-file (b'') and that path loses the owned socket without closing it.",
             link="https://www.rfc-editor.org/rfc/rfc9293#section-3.6",
+            message=(
+                "{sockets} ({origin}) is not closed when {call} returns b'' (the peer closed its end): "
+                "{sink} without closing it, so " + CLOSE_WAIT + "; close it before leaving, or use 'with'"
+            ),
         ),
         Rule(
             code="SKT103",
             name="eof-ignored",
             summary="A receive loop never leaves on end-of-file (b''): it spins and the socket sits in CLOSE_WAIT.",
             link="https://www.rfc-editor.org/rfc/rfc9293#section-3.10.4",
+            message=(
+                "{call} on {subject} is in a loop that never ends on b'': when the peer closes, every "
+                "receive returns b'' at once, the loop spins and the socket sits in CLOSE_WAIT; leave "
+                "the loop (and close) when it returns b''"
+            ),
         ),
         Rule(
             code="SKT104",
             name="error-swallowed",
             summary="An except clause around a receive swallows connection errors and keeps using the socket.",
             link="https://blog.cloudflare.com/when-tcp-sockets-refuse-to-die/",
+            message=(
+                "'except {caught}' around a receive on {subject} swallows the error and goes round the "
+                "loop again with the same socket: after a reset or a closed peer every later call fails "
+                "the same way and the socket is never closed (CLOSE_WAIT); close it and leave the loop, "
+                "or re-raise"
+            ),
         ),
         Rule(
             code="SKT105",
             name="never-closed",
             summary="A socket the function acquired is lost on a normal path without being closed or handed on.",
             link="https://google.github.io/styleguide/pyguide.html#311-files-sockets-and-similar-stateful-resources",
+            message=(
+                "{sockets} ({how} here) is never closed on the normal path: {sink} without close(), so "
+                "the descriptor leaks and a peer that closes leaves it in CLOSE_WAIT; close it in "
+                "'finally' or use 'with'"
+            ),
         ),
         Rule(
             code="SKT201",
@@ -67,6 +98,12 @@ RULES: Dict[str, Rule] = {
             link=(
                 "https://learn.microsoft.com/en-us/windows/win32/winsock/"
                 "graceful-shutdown-linger-options-and-socket-closure-2"
+            ),
+            message=(
+                "SO_LINGER (l_onoff={onoff}, l_linger=0) on {subject}: close() will reset the "
+                "connection (RST) instead of ending it (FIN); data not yet sent is thrown away and "
+                "the peer gets ECONNRESET instead of the end of the stream. Drop the option and "
+                "close gracefully: shutdown(SHUT_WR), read until b'', then close()"
             ),
         ),
         Rule(
@@ -81,6 +118,11 @@ RULES: Dict[str, Rule] = {
                 "the-ultimate-so_linger-page-or-why-is-my-tcp-not-reliable"
             ),
             level="warning",
+            message=(
+                "{sockets} is closed right after sending a reply, with no shutdown(SHUT_WR): if request "
+                "bytes are still unread, close() sends RST instead of FIN and the peer may lose the end "
+                "of the reply (connection reset); shut down with SHUT_WR, read until b'', then close"
+            ),
         ),
         Rule(
             code="SKT302",
@@ -91,6 +133,11 @@ RULES: Dict[str, Rule] = {
             ),
             link="https://www.rfc-editor.org/rfc/rfc6455#section-7.1.1",
             level="warning",
+            message=(
+                "{sockets} is shut down and then closed without reading until b'': unread request bytes "
+                "still turn this close() into RST and the peer may lose the end of the reply; read until "
+                "b'' (bounded by a timeout or a count) between shutdown() and close()"
+            ),
         ),
         Rule(
             code="SKT303",
@@ -101,12 +148,22 @@ RULES: Dict[str, Rule] = {
             ),
             link="https://httpd.apache.org/docs/2.0/misc/fin_wait_2.html#appendix",
             level="warning",
+            message=(
+                "sleep() before closing {sockets} only narrows the window: any request bytes still unread "
+                "turn close() into RST and the peer loses the end of the reply; use shutdown(SHUT_WR), "
+                "read until b'', then close()"
+            ),
         ),
         Rule(
             code="SKT304",
             name="shutdown-skips-close",
             summary="An unprotected shutdown() raises when the peer is gone and skips the close() after it.",
             link="https://docs.python.org/3/library/socket.html#socket.socket.shutdown",
+            message=(
+                "shutdown() on {sockets} raises OSError when the peer is already gone (ENOTCONN, "
+                "ECONNRESET), and the close() after it is then skipped: the descriptor leaks in "
+                "CLOSE_WAIT; put the close in 'finally', or the shutdown in try/except OSError"
+            ),
         ),
         Rule(
             code="SKT900",
@@ -114,11 +171,10 @@ RULES: Dict[str, Rule] = {
             summary="The file could not be analysed (unparsable for libcst, or an analysis limit was hit).",
             link=None,
             level="note",
+            message="{what} not checked for socket teardown bugs: {why}; {outcome}",
         ),
     )
 }
-
-DEFAULT_DOCS_URL: Optional[str] = None  # None: each rule's public link
 
 
 def rule_link(code: str, docs_url_template: Optional[str] = None) -> str:

@@ -6,8 +6,9 @@ import ast
 from typing import Iterator, Optional, Sequence, Tuple
 
 from lintplugin import __version__
+from lintplugin.analysis.file import analyse
 from lintplugin.catalogue import RULES
-from lintplugin.engine import Options, analyse
+from lintplugin.types import Options
 
 
 class SocketCloseChecker:
@@ -62,7 +63,7 @@ class SocketCloseChecker:
     def _use_baseline(cls, options) -> None:
         # Imported here: flake8 loads every plugin on every run, and most runs
         # have no baseline.
-        from lintplugin.baseline import BaselineError, load_cached
+        from lintplugin.outputs.baseline import BaselineError, load_cached
         from lintplugin.config import baseline_for_flake8
 
         cls.baseline_path = baseline_for_flake8(options)
@@ -83,8 +84,8 @@ class SocketCloseChecker:
             yield report.line, report.col, report.text, type(self)
 
     def _not_in_baseline(self, reports):
-        from lintplugin.baseline import load_cached, uncovered
-        from lintplugin.runner import noqa_ignored
+        from lintplugin.outputs.baseline import load_cached, uncovered
+        from lintplugin.outputs.flake8_files import noqa_ignored
 
         # Reports flake8 will drop for `# noqa` must not use up the baseline's
         # counts: `lintplugin baseline write` never recorded them.

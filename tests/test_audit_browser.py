@@ -23,7 +23,7 @@ import pytest
 from expectations import REPO
 from flake8_run import parse, run_flake8, write
 from lintplugin.catalogue import RULES
-from lintplugin.commands.audit_html import inline_to_html, markdown_to_html
+from lintplugin.cli.audit_html import inline_to_html, markdown_to_html
 from lintplugin.pages import rule_page
 
 WINDOW = (1280, 2000)
@@ -331,6 +331,7 @@ def test_every_rule_page_renders_its_sections_and_references(code):
     assert page is not None
     rendered = markdown_to_html(page, heading_shift=3)
     headings = re.findall(r"^#{2} (.+)$", page, re.M)
+    assert headings, f"{code}: no sections found, the loop below would check nothing"
     for heading in headings:
         assert f"<h5>{inline_to_html(heading)}</h5>" in rendered
     references = re.findall(r"\[[^\]]+\]\((https?://[^)\s]+)\)", page)

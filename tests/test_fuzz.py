@@ -15,7 +15,7 @@ import hypothesmith
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lintplugin.engine import analyse
+from lintplugin.analysis.file import analyse
 
 EXAMPLES = int(os.environ.get("SKT_FUZZ_EXAMPLES", "60"))
 FUZZ = settings(
@@ -141,7 +141,7 @@ def test_socket_programs(source):
 def test_fingerprints_name_every_statement_of_generated_programs(program):
     """The baseline and SARIF name a finding by scope and statement; that
     must work wherever a report can point, in any valid program."""
-    from lintplugin.fingerprints import StatementIndex
+    from lintplugin.outputs.fingerprints import StatementIndex
 
     try:
         tree = ast.parse(program)

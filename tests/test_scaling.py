@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from lintplugin.engine import analyse
+from lintplugin.analysis.file import analyse
 
 
 def branching_function(branches: int, leaky: bool) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from lintplugin.engine import analyse
+from lintplugin.analysis.file import analyse
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
 

@@ -1,7 +1,8 @@
-"""Rule families. Each module exposes `check(scope, context)` yielding Findings.
+"""Rule families: one module per family, each `check(scope, facts) -> Findings`.
 
-The engine runs every family on every scope it analyses, from the facts the
-single traversal collected; no family walks the tree on its own.
+closewait: SKT101-SKT105 (CLOSE_WAIT leaks); linger: SKT201 (abortive close);
+graceful: SKT301-SKT304 (ungraceful close). They read the file's shared
+facts (model/facts.py); none walks the tree on its own.
 """
 
 from lintplugin.checks import closewait, graceful, linger

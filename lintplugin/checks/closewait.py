@@ -1,229 +1,176 @@
 """SKT1xx: CLOSE_WAIT leaks.
 
 SKT101 error-path-leak, SKT102 eof-leak and SKT105 never-closed come from the
-ownership dataflow (lintplugin/ownership.py): each path class that reaches
-a sink with the socket open names one of them. SKT103 eof-ignored and
-SKT104 error-swallowed judge receive loops and their except clauses.
+ownership dataflow (model/ownership.py): each path class that reaches a sink
+with the socket open names one of them. SKT103 eof-ignored and SKT104
+error-swallowed judge receive loops and their except clauses, from the same
+event model.
 """
 
 from __future__ import annotations
 
-from typing import Iterator, List, Optional
+from typing import Dict, Iterator, List, Optional, Set, Tuple
 
 import libcst as cst
 
-from lintplugin.findings import Finding
-from lintplugin.ownership import Leak
-from lintplugin.scopes import Scope, bound_names, dotted_name
-from lintplugin.sockets import syntax_children
+from lintplugin.catalogue import CLOSE_WAIT
+from lintplugin.flow.cfg import EXC, NORMAL_EDGES, TRUE, NodeKind, always_true
+from lintplugin.model.conditions import eof_test
+from lintplugin.model.events import SocketModel
+from lintplugin.model.facts import FileFacts
+from lintplugin.model.ownership import Leak, OwnershipAnalysis, PathKind
+from lintplugin.syntax.scopes import Scope
+from lintplugin.syntax.walk import (
+    NESTED_SCOPES,
+    bound_names,
+    called_name,
+    dotted_name,
+    is_empty_string,
+    is_integer,
+    is_none,
+    syntax_children,
+    unawaited,
+    walk,
+)
+from lintplugin.types import Finding
 
-CLOSE_WAIT = "the connection stays in CLOSE_WAIT and its descriptor leaks"
+# Calls that fail before a connection exists: no CLOSE_WAIT, but a descriptor per failure.
+_SETUP_CALLS = frozenset({"connect", "connect_ex", "bind", "listen", "setsockopt"})
 
 
-def check(scope: Scope, context) -> Iterator[Finding]:
-    model = context.socket_model(scope)
-    yield from eof_ignored(model, context)
-    yield from error_swallowed(model, context)
-    analysis = context.ownership(scope)
+def check(scope: Scope, facts: FileFacts) -> Iterator[Finding]:
+    model = facts.socket_model(scope)
+    yield from eof_ignored(model)
+    yield from error_swallowed(model)
+    analysis = facts.ownership(scope)
     if analysis is None:
         return
     for leak in analysis.leaks():
-        yield from _leak_findings(leak, analysis, context)
+        yield from _leak_findings(leak, analysis, facts)
 
 
-def _leak_findings(leak: Leak, analysis, context) -> Iterator[Finding]:
-    origin = _origin(leak, context)
+# -- SKT101, SKT102, SKT105 from the ownership dataflow -----------------------------
+
+
+def _leak_findings(leak: Leak, analysis: OwnershipAnalysis, facts: FileFacts) -> Iterator[Finding]:
     if leak.normal:
-        site, how = min(leak.normal, key=lambda item: context.position_of(item[0]))
-        sink = analysis.sink_of(leak, "normal", (site, how))
-        yield Finding(
-            code="SKT105",
-            node=site,
-            subject=leak.name,
-            template=(
-                f"{{sockets}} ({how} here) is never closed on the normal path: "
-                f"{_sink_phrase(sink, leak.name, analysis, context)} without close(), so the "
-                "descriptor leaks and a peer that closes leaves it in CLOSE_WAIT; close it in "
-                "'finally' or use 'with'"
-            ),
-        )
+        site, how = min(leak.normal, key=lambda item: facts.position_of(item[0]))
+        sink = analysis.sink_of(leak, PathKind.NORMAL, (site, how))
+        yield Finding("SKT105", site, leak.name, {"how": how, "sink": _sink_phrase(sink, leak.name, analysis, facts)})
         return  # one report per leaked socket
-    if leak.errors:
-        ordered = sorted(leak.errors, key=context.position_of)
-        first = ordered[0]
-        if any(call is first for call, _ in context.unprotected_shutdowns(analysis.model.scope)):
-            ordered = []  # SKT304 reports that shutdown instead
-    if leak.errors and ordered:
-        more = len(ordered) - 1
-        more_text = f" ({more} more {'calls leak' if more > 1 else 'call leaks'} it the same way)" if more else ""
-        yield Finding(
-            code="SKT101",
-            node=first,
-            subject=leak.name,
-            template=(
-                f"{{sockets}} ({origin}) is never closed {_failure_phrase(first, context)}: "
-                f"{_consequence(first)}{more_text}; close it in 'finally' or use 'with'"
-            ),
-        )
-    for receive in sorted(leak.eofs, key=context.position_of):
-        sink = analysis.sink_of(leak, "eof", receive)
-        yield Finding(
-            code="SKT102",
-            node=receive,
-            subject=leak.name,
-            template=(
-                f"{{sockets}} ({origin}) is not closed when {_call_name(receive)} returns b'' "
-                f"(the peer closed its end): {_sink_phrase(sink, leak.name, analysis, context)} "
-                f"without closing it, so {CLOSE_WAIT}; close it before leaving, or use 'with'"
-            ),
-        )
+    origin = _origin(leak, facts)
+    first_error = _first_leaking_call(leak, analysis, facts)
+    if first_error is not None:
+        first, more = first_error
+        yield Finding("SKT101", first, leak.name, {
+            "origin": origin,
+            "failure": "when this 'raise' leaves" if isinstance(first, cst.Raise) else f"if {_call_name(first)} raises",
+            "consequence": _consequence(first),
+            "more": f" ({more} more {'calls leak' if more > 1 else 'call leaks'} it the same way)" if more else "",
+        })
+    for receive in sorted(leak.eofs, key=facts.position_of):
+        sink = analysis.sink_of(leak, PathKind.EOF, receive)
+        yield Finding("SKT102", receive, leak.name, {
+            "origin": origin,
+            "call": _call_name(receive),
+            "sink": _sink_phrase(sink, leak.name, analysis, facts),
+        })
 
 
-def _origin(leak: Leak, context) -> str:
+def _first_leaking_call(leak: Leak, analysis: OwnershipAnalysis, facts: FileFacts):
+    """(the first exception source that leaks the socket, how many more do),
+    or None when there is none, or when that first source is a shutdown
+    SKT304 reports instead."""
+    if not leak.errors:
+        return None
+    ordered = sorted(leak.errors, key=facts.position_of)
+    first = ordered[0]
+    if any(call is first for call, _ in facts.unprotected_shutdowns(analysis.model.scope)):
+        return None
+    return first, len(ordered) - 1
+
+
+def _origin(leak: Leak, facts: FileFacts) -> str:
     node, how = leak.origin
     if node is None:
         return "a parameter this function closes"
-    line, _ = context.position_of(node)
+    line, _ = facts.position_of(node)
     if how == "obtained":
         return f"from {_call_name(node)} on line {line}, and closed here on some paths"
     return f"{how} on line {line}"
 
 
 def _call_name(node: cst.CSTNode) -> str:
-    if isinstance(node, cst.Call):
-        func = node.func
-        if isinstance(func, cst.Attribute):
-            return f"{func.attr.value}()"
-        if isinstance(func, cst.Name):
-            return f"{func.value}()"
-    return "the call"
-
-
-# Calls that fail before a connection exists: no CLOSE_WAIT, but a descriptor per failure.
-_SETUP_CALLS = {"connect()", "connect_ex()", "bind()", "listen()", "setsockopt()"}
-
-
-def _failure_phrase(node: cst.CSTNode, context) -> str:
-    if isinstance(node, cst.Raise):
-        return "when this 'raise' leaves"
-    return f"if {_call_name(node)} raises"
+    name = called_name(node) if isinstance(node, cst.Call) else None
+    return f"{name}()" if name is not None else "the call"
 
 
 def _consequence(node: cst.CSTNode) -> str:
-    if _call_name(node) in _SETUP_CALLS:
+    if isinstance(node, cst.Call) and called_name(node) in _SETUP_CALLS:
         return "its descriptor leaks, one more with every failed attempt"
     return CLOSE_WAIT
 
 
-def _sink_phrase(sink: Optional[int], name: str, analysis, context) -> str:
+def _sink_phrase(sink: Optional[int], name: str, analysis: OwnershipAnalysis, facts: FileFacts) -> str:
     if sink is None:
         return "it is lost"
     node = analysis.cfg.nodes[sink]
-    if node.kind == "exit":
+    if node.kind is NodeKind.EXIT:
         return "the function returns"
-    if node.kind == "raise_exit":
+    if node.kind is NodeKind.RAISE_EXIT:
         return "an exception leaves the function"
     if node.cst is not None:
-        line, _ = context.position_of(node.cst)
+        line, _ = facts.position_of(node.cst)
         return f"'{name}' is rebound on line {line}"
     return "it is lost"
 
 
 # -- SKT103 eof-ignored ------------------------------------------------------------
 
-_NOT_FOR_EOF_LOOPS = ("recvfrom", "recvfrom_into", "recvmsg", "recvmsg_into")
 
-
-def eof_ignored(model, context) -> Iterator[Finding]:
+def eof_ignored(model: SocketModel) -> Iterator[Finding]:
+    """Receives in `while` loops that go round again when they return b''."""
     cfg = model.cfg
-    assignments: dict = {}  # loop header -> names assigned in its body
-    comes_back: dict = {}  # (header, data, socket) -> nodes that return to the header on b''
+    assignments: Dict[int, dict] = {}  # loop header -> names assigned in its body
+    comes_back: Dict[Tuple[int, str, str], Set[int]] = {}  # (header, data, socket) -> nodes back to the header on b''
     for index, node in enumerate(cfg.nodes):
-        if node.loop == -1 or cfg.nodes[node.loop].kind != "test":
+        if node.loop == -1 or cfg.nodes[node.loop].kind is not NodeKind.TEST:
             continue  # not in a while loop (a for loop, or no loop at all)
-        for data, receiver, call in received_names(model, index):
+        for data, receiver, socket, call in _received_names(model, index):
             header = cfg.nodes[node.loop]
             if header.index not in assignments:
-                assignments[header.index] = _assignments_in(header.info.body)
+                assignments[header.index] = _assignments_in(header.statement.body)
             assigned = assignments[header.index]
             if receiver in assigned:
                 continue  # a new socket every turn (the next accept()): no spinning on one
-            if not _runs_forever_on_eof(header.info, data, assigned):
+            if not _runs_forever_on_eof(header.statement, data, assigned):
                 continue
-            key = (header.index, data, receiver)
+            key = (header.index, data, socket)
             if key not in comes_back:
-                comes_back[key] = _returning_on_eof(model, header.index, data, receiver)
-            if not _spins(model, index, call, comes_back[key]):
-                continue
-            yield Finding(
-                code="SKT103",
-                node=call,
-                subject=receiver,
-                template=(
-                    f"{_call_name(call)} on {{subject}} is in a loop that never ends on b'': "
-                    "when the peer closes, every receive returns b'' at once, the loop spins "
-                    "and the socket sits in CLOSE_WAIT; leave the loop (and close) when it "
-                    "returns b''"
-                ),
-            )
+                comes_back[key] = _returning_on_eof(model, header.index, data, socket)
+            if _spins(model, index, call, comes_back[key]):
+                yield Finding("SKT103", call, receiver, {"call": _call_name(call)})
 
 
-def received_names(model, index: int):
-    """(data name, receiver, call) for `name = sock.recv(n)`-like bindings at a node."""
-    node = model.cfg.nodes[index]
-    statement = node.cst
-    found = []
-    targets = []
-    if node.kind == "stmt" and isinstance(statement, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
-        value = statement.value
-        if isinstance(statement, cst.Assign):
-            targets = [t.target for t in statement.targets]
-        else:
-            targets = [statement.target]
-        targets = [(t, value) for t in targets]
-    if node.kind != "test" or not isinstance(node.info, cst.While):
-        # receives in a while condition leave the loop through the condition
-        for current in _named_expressions(statement):
-            targets.append((current.target, current.value))
-    for target, value in targets:
-        if isinstance(value, cst.Await):
-            value = value.expression
-        if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute)):
-            continue
-        if isinstance(target, cst.Tuple) and target.elements:
-            target = target.elements[0].value  # data, addr = sock.recvfrom(n)
-        if not isinstance(target, cst.Name):
-            continue  # "into a name": an attribute's end-of-file test is not ours to see
-        name = target.value
-        receiver = dotted_name(value.func.value)
-        method = value.func.attr.value
-        if name is None or receiver is None or method in _NOT_FOR_EOF_LOOPS:
-            continue
-        if model.is_stream_receive(receiver, method, value):
-            found.append((name, receiver, value))
-    return found
-
-
-def _named_expressions(statement) -> List[cst.NamedExpr]:
-    if statement is None or not isinstance(statement, cst.CSTNode):
+def _received_names(model: SocketModel, index: int) -> List[Tuple[str, str, str, cst.Call]]:
+    """(data name, receiver, socket, call) for stream receives bound to names
+    at a node (`data = sock.recv(n)`, `buf += sock.recv(n)`, a walrus in an
+    `if`); the receiver is what the report names (a makefile() object's own
+    name). A walrus in a `while` test leaves the loop through the condition."""
+    if model.cfg.nodes[index].is_while_test:
         return []
-    found, stack = [], [statement]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, cst.NamedExpr):
-            found.append(current)
-        if isinstance(current, (cst.Lambda, cst.FunctionDef, cst.ClassDef, cst.IndentedBlock)):
-            continue
-        stack.extend(syntax_children(current))
-    return found
+    return [
+        (name, dotted_name(event.node.func.value), event.var, event.node)
+        for event in model.stream_receives(index)
+        if not event.chained
+        for name in event.into
+    ]
 
 
 def _runs_forever_on_eof(loop: cst.While, data: str, assigned: dict) -> bool:
     """Whether nothing but received data moves the loop's condition (spec: SKT103)."""
-    from lintplugin.flow.cfg import _always_true
-
     test = loop.test
-    if _always_true(test):
+    if always_true(test):
         return True
     names, calls = _condition_parts(test)
     if calls or not names:
@@ -238,8 +185,11 @@ def _runs_forever_on_eof(loop: cst.While, data: str, assigned: dict) -> bool:
     return True
 
 
-def _condition_parts(test):
-    names, calls = set(), 0
+def _condition_parts(test) -> Tuple[Set[str], int]:
+    """The names (and attribute chains) a condition reads, and how many
+    calls other than len() it makes."""
+    names: Set[str] = set()
+    calls = 0
     stack = [test]
     while stack:
         current = stack.pop()
@@ -260,30 +210,21 @@ def _condition_parts(test):
 
 
 def _assignments_in(block) -> dict:
-    """name -> [(kind, value)] for assignments in a loop body (not nested scopes)."""
+    """name -> [(kind, value)] for assignments in a loop body (not nested scopes):
+    kind "set" for `=`, walrus and loop targets, "aug" for `+=` and friends."""
     found: dict = {}
-    stack = [block]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            continue
+    for current in walk([block], NESTED_SCOPES):
         if isinstance(current, cst.Assign):
             for target in current.targets:
-                for name in bound_names(target.target):
-                    found.setdefault(name, []).append(("set", current.value))
+                _add(found, bound_names(target.target), "set", current.value)
         elif isinstance(current, cst.AugAssign):
-            for name in bound_names(current.target):
-                found.setdefault(name, []).append(("aug", current.value))
+            _add(found, bound_names(current.target), "aug", current.value)
         elif isinstance(current, cst.AnnAssign) and current.value is not None:
-            for name in bound_names(current.target):
-                found.setdefault(name, []).append(("set", current.value))
+            _add(found, bound_names(current.target), "set", current.value)
         elif isinstance(current, cst.NamedExpr):
-            for name in bound_names(current.target):
-                found.setdefault(name, []).append(("set", current.value))
+            _add(found, bound_names(current.target), "set", current.value)
         elif isinstance(current, cst.For):
-            for name in bound_names(current.target):
-                found.setdefault(name, []).append(("set", None))
-        stack.extend(syntax_children(current))
+            _add(found, bound_names(current.target), "set", None)
     # names bound straight from a receive are data too (`n = sock.recv_into(view)`)
     for name, values in list(found.items()):
         for kind, value in values:
@@ -292,9 +233,13 @@ def _assignments_in(block) -> dict:
     return found
 
 
+def _add(found: dict, names: List[str], kind: str, value) -> None:
+    for name in names:
+        found.setdefault(name, []).append((kind, value))
+
+
 def _is_receive_call(value) -> bool:
-    if isinstance(value, cst.Await):
-        value = value.expression
+    value = unawaited(value)
     return (
         isinstance(value, cst.Call)
         and isinstance(value.func, cst.Attribute)
@@ -311,129 +256,87 @@ def _made_of_received(value, received) -> bool:
     return bool(names) and not calls and names <= received
 
 
-def _returning_on_eof(model, header: int, data: str, receiver: str) -> set:
+def _returning_on_eof(model: SocketModel, header: int, data: str, receiver: str) -> Set[int]:
     """Loop nodes from which control comes back to `header` when `data` is
     b'': taking the end-of-file side of every test on `data`, without
     closing the socket or raising (`assert data` raises on b'').
 
     One backward search per loop and data name, so that checking every
     receive of a large loop stays linear."""
-    from lintplugin.flow.cfg import FALSE, NORMAL, TRUE
-    from lintplugin.sockets import eof_test
-
     cfg = model.cfg
     found = {header}
     todo = [header]
     while todo:
         current = todo.pop()
         for source, kind in cfg.nodes[current].pred:
-            if source in found or kind not in (NORMAL, TRUE, FALSE):
+            if source in found or kind not in NORMAL_EDGES:
                 continue
             node = cfg.nodes[source]
-            if not cfg.in_loop(source, header) or node.kind == "raise" or model.closes(source, receiver):
+            if not cfg.in_loop(source, header) or node.kind is NodeKind.RAISE or model.closes(source, receiver):
                 continue
-            if node.kind in ("test", "assert"):
-                tested = node.cst.test if node.kind == "assert" else node.cst
-                eof = eof_test(tested, lambda value: None, loop=False)
-                if eof is not None and eof.data == data:
-                    if node.kind == "assert" and eof.eof_edge == FALSE:
-                        continue  # `assert data` raises on b''
-                    if node.kind == "test" and kind != eof.eof_edge:
-                        continue  # that side is not taken on b''
+            eof = _tested_data(node)
+            if eof is not None and eof.data == data:
+                if node.kind is NodeKind.ASSERT and eof.eof_edge != TRUE:
+                    continue  # `assert data` raises on b''
+                if node.kind is NodeKind.TEST and kind != eof.eof_edge:
+                    continue  # that side is not taken on b''
             found.add(source)
             todo.append(source)
     return found
 
 
-def _spins(model, start: int, call, returning: set) -> bool:
-    """Whether control goes from the receive back round the loop on b''."""
-    from lintplugin.flow.cfg import FALSE, NORMAL, TRUE
-    from lintplugin.sockets import eof_test
+def _tested_data(node):
+    """The end-of-file test of a data name that a test or assert makes."""
+    if node.kind is NodeKind.TEST:
+        return eof_test(node.cst)
+    if node.kind is NodeKind.ASSERT:
+        return eof_test(node.cst.test)
+    return None
 
+
+def _spins(model: SocketModel, start: int, call: cst.Call, returning: Set[int]) -> bool:
+    """Whether control goes from the receive back round the loop on b''."""
     node = model.cfg.nodes[start]
-    kinds = (NORMAL, TRUE, FALSE)
-    if node.kind == "test":
-        eof = eof_test(node.cst, _receive_matcher(call), loop=False)
+    kinds = NORMAL_EDGES
+    if node.kind is NodeKind.TEST:
+        eof = eof_test(node.cst, lambda value: (None, call) if value is call else None)
         if eof is not None and eof.receive is call:
             kinds = (eof.eof_edge,)
     return any(target in returning for target, kind in node.succ if kind in kinds)
 
 
-def _receive_matcher(call):
-    def receive_in(value):
-        if value is call:
-            return None, call
-        return None
-
-    return receive_in
-
-
 # -- SKT104 error-swallowed ---------------------------------------------------------
 
-_CONNECTION_ERRORS = {
-    "", "OSError", "IOError", "EnvironmentError", "socket.error", "error", "select.error",
-    "Exception", "BaseException", "ConnectionError", "ConnectionResetError",
-    "ConnectionAbortedError", "BrokenPipeError", "ssl.SSLError", "SSLError",
-    "ssl.SSLEOFError", "SSLEOFError", "ssl.SSLZeroReturnError", "SSLZeroReturnError",
-}
 
-
-def error_swallowed(model, context) -> Iterator[Finding]:
-    from lintplugin.flow.cfg import EXC
-
+def error_swallowed(model: SocketModel) -> Iterator[Finding]:
+    """Handlers of connection errors around a receive that go round the loop
+    with the same socket."""
     cfg = model.cfg
     for handler in cfg.nodes:
-        if handler.kind != "handler":
-            continue
-        names = handler.info.names
-        if not any(name in _CONNECTION_ERRORS for name in names):
+        if handler.kind is not NodeKind.HANDLER or not handler.handler.catches_connection_errors:
             continue  # only timeouts, retry errors, or a project's own exceptions
-        if _contains_raise(handler.cst.body):
+        if any(isinstance(node, cst.Raise) for node in walk([handler.cst.body], NESTED_SCOPES)):
             continue  # it picks the errors to re-raise (errno checks): a deliberate filter
         sockets: List[str] = []
         for source, kind in handler.pred:
             if kind == EXC:
-                sockets.extend(name for name in model.receives(source) if name not in sockets)
+                sockets.extend(e.var for e in model.stream_receives(source) if e.var not in sockets)
         for name in sockets:
             if _carries_on(model, handler, name):
-                caught = ", ".join(name or "everything" for name in names)
-                yield Finding(
-                    code="SKT104",
-                    node=handler.cst,
-                    subject=name,
-                    template=(
-                        f"'except {caught}' around a receive on {{subject}} swallows the error and "
-                        "goes round the loop again with the same socket: after a reset or a closed "
-                        "peer every later call fails the same way and the socket is never closed "
-                        "(CLOSE_WAIT); close it and leave the loop, or re-raise"
-                    ),
-                )
+                caught = ", ".join(name or "everything" for name in handler.handler.names)
+                yield Finding("SKT104", handler.cst, name, {"caught": caught})
 
 
-def _contains_raise(block) -> bool:
-    stack = [block]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, cst.Raise):
-            return True
-        if isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            continue
-        stack.extend(syntax_children(current))
-    return False
-
-
-def _carries_on(model, handler, socket: str) -> bool:
+def _carries_on(model: SocketModel, handler, socket: str) -> bool:
     """Whether the handler's way on uses the same socket again inside the
     receive's loop: without closing it, rebinding it (the next turn's
     accept() or socket()), or setting what the loop condition tests."""
-    from lintplugin.flow.cfg import FALSE, NORMAL, TRUE
-
     cfg = model.cfg
     header = handler.loop
     if header == -1:
         return False  # not in a loop: nothing goes round again
     loop = cfg.nodes[header]
-    if loop.kind == "test" and _sets_condition(handler.cst.body, loop.info.test):
+    if loop.kind is NodeKind.TEST and _sets_condition(handler.cst.body, loop.statement.test):
         return False
     # `except OSError: data = b""` turns the error into end-of-file: the
     # code after it then takes its end-of-file branch.
@@ -448,13 +351,11 @@ def _carries_on(model, handler, socket: str) -> bool:
                 continue  # left the loop
             if model.uses(current, socket):
                 return True
-            if model.closes(current, socket) or model.rebinds(current, socket) or node.kind == "raise":
+            if model.closes(current, socket) or model.rebinds(current, socket) or node.kind is NodeKind.RAISE:
                 continue
-        kinds = (NORMAL, TRUE, FALSE)
-        if node.kind == "test" and emptied:
-            from lintplugin.sockets import eof_test
-
-            found = eof_test(node.cst, lambda value: None, loop=False)
+        kinds = NORMAL_EDGES
+        if node.kind is NodeKind.TEST and emptied:
+            found = eof_test(node.cst)
             if found is not None and found.data in emptied:
                 kinds = (found.eof_edge,)
         for target, kind in node.succ:
@@ -466,20 +367,15 @@ def _carries_on(model, handler, socket: str) -> bool:
     return False
 
 
-def _emptied_names(block) -> set:
-    empty = set()
-    for name, values in _assignments_in(block).items():
-        if any(kind == "set" and _is_empty_value(value) for kind, value in values):
-            empty.add(name)
-    return empty
+def _emptied_names(block) -> Set[str]:
+    return {
+        name for name, values in _assignments_in(block).items()
+        if any(kind == "set" and _is_empty_value(value) for kind, value in values)
+    }
 
 
 def _is_empty_value(value) -> bool:
-    if isinstance(value, cst.SimpleString):
-        return value.value.lstrip("bBrRuU") in ('""', "''")
-    if isinstance(value, cst.Name):
-        return value.value == "None"
-    return isinstance(value, cst.Integer) and value.value == "0"
+    return is_empty_string(value) or is_none(value) or is_integer(value, "0")
 
 
 def _sets_condition(block, condition) -> bool:

@@ -8,93 +8,91 @@ shutdown(SHUT_WR), read until b'', then close.
 
 SKT301 close-without-shutdown, SKT302 shutdown-without-drain and SKT303
 sleep-before-close come from one forward dataflow over the normal paths of
-a function (exception paths are not judged). Each path is in one *phase*
-per socket:
-
-* NONE: nothing received yet (sends before any receive are greetings or
-  a client's requests);
-* REQUEST: the last exchange was a receive, without end-of-file (a client
-  that reads its reply and closes stays here);
-* REPLIED: it received and then sent (answered the request);
-* SLEPT(call): REPLIED, then slept (standing in for a graceful close);
-* SHUT(call): REPLIED or SLEPT, then shut down with SHUT_WR/SHUT_RDWR;
-* DONE: end-of-file seen (a test's end-of-file branch, the exit of a loop
-  that receives until b'', a read-to-EOF): nothing unread is left.
-
-At a close, REPLIED is SKT301, SLEPT is SKT303 (at the sleep), SHUT is
-SKT302. Sockets the function connects itself (connect(), create_connection)
-are clients and are not judged for these three. SKT304 shutdown-skips-close asks, for each shutdown() of a socket
-the function then closes, whether an exception from it can leave the
-function without the close running.
+a function (exception paths are not judged), reading the event model. Each
+path is in one *phase* per socket (see PhaseKind). At a close, REPLIED is
+SKT301, SLEPT is SKT303 (at the sleep), SHUT is SKT302. Sockets the function
+connects itself (connect(), create_connection) are clients and are not
+judged for these three. SKT304 shutdown-skips-close reports the unprotected
+shutdowns of model/shutdowns.py.
 """
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from typing import Dict, Iterator, List, Optional, Set, Tuple
 
 import libcst as cst
 
-from lintplugin.findings import Finding
-from lintplugin.flow.cfg import EXC, FALSE, NORMAL, RERAISE, TRUE
-from lintplugin.flow.dataflow import BitTable, reachable, solve
-from lintplugin.names import qualified_name
-from lintplugin.scopes import Scope, dotted_name
-from lintplugin.sockets import (
-    FILE_IO_METHODS,
-    FILE_READ_METHODS,
-    RECEIVE_METHODS,
-    SEND_METHODS,
-    SocketModel,
-    closes_by_name,
-    eof_test,
-    is_socket_call,
-    looks_without_io,
-    shutdown_how,
-)
+from lintplugin.flow.cfg import EXITS, FALSE, NORMAL, NORMAL_EDGES, RERAISE, TRUE, NodeKind
+from lintplugin.flow.dataflow import BitTable, solve
+from lintplugin.model.conditions import eof_test
+from lintplugin.model.events import Closing, Event, EventKind, HelperRole, SocketModel
+from lintplugin.model.facts import FileFacts
+from lintplugin.model.vocabulary import SHUTDOWN_SENDING
+from lintplugin.syntax.scopes import Scope
+from lintplugin.types import Finding
 
-NORMAL_EDGES = (NORMAL, TRUE, FALSE)
-_SHUTDOWN_SENDING = ("SHUT_WR", "SHUT_RDWR", "?")
-_SLEEPS = {"time.sleep", "eventlet.sleep", "gevent.sleep"}
-# Helpers given the socket whose names say what they do with it.
-_SENDING_HELPERS = ("send", "reply", "respond", "write")
-_RECEIVING_HELPERS = ("recv", "receive", "read")
-_MESSAGES = {
-    "SKT301": (
-        "{sockets} is closed right after sending a reply, with no shutdown(SHUT_WR): if request "
-        "bytes are still unread, close() sends RST instead of FIN and the peer may lose the end "
-        "of the reply (connection reset); shut down with SHUT_WR, read until b'', then close"
-    ),
-    "SKT302": (
-        "{sockets} is shut down and then closed without reading until b'': unread request bytes "
-        "still turn this close() into RST and the peer may lose the end of the reply; read until "
-        "b'' (bounded by a timeout or a count) between shutdown() and close()"
-    ),
-    "SKT303": (
-        "sleep() before closing {sockets} only narrows the window: any request bytes still unread "
-        "turn close() into RST and the peer loses the end of the reply; use shutdown(SHUT_WR), "
-        "read until b'', then close()"
-    ),
-    "SKT304": (
-        "shutdown() on {sockets} raises OSError when the peer is already gone (ENOTCONN, "
-        "ECONNRESET), and the close() after it is then skipped: the descriptor leaks in "
-        "CLOSE_WAIT; put the close in 'finally', or the shutdown in try/except OSError"
-    ),
-}
+
+class PhaseKind(enum.Enum):
+    NONE = "none"  # nothing received yet (sends before any receive are greetings or a client's requests)
+    REQUEST = "request"  # the last exchange was a receive, without end-of-file
+    REPLIED = "replied"  # it received and then sent (answered the request)
+    SLEPT = "slept"  # REPLIED, then slept (standing in for a graceful close)
+    SHUT = "shut"  # REPLIED or SLEPT, then shut down with SHUT_WR/SHUT_RDWR
+    DONE = "done"  # end-of-file seen: nothing unread is left
+
+
+class Step(enum.Enum):
+    """What one event does to a socket's phase."""
+
+    RECEIVE = "receive"
+    SEND = "send"
+    SLEEP = "sleep"
+    SHUTDOWN = "shutdown"
+    READ_TO_END = "read_to_end"
+    CLOSE = "close"  # the close this family judges: close() or a `with` exit
+    RESET = "reset"  # closed by a helper, handed to code we do not see, or rebound: say nothing
 
 
 @dataclass(frozen=True)
 class Phase:
-    kind: str  # client, request, replied, slept, shut, done
-    site: Optional[cst.CSTNode] = None
+    kind: PhaseKind
+    site: Optional[cst.CSTNode] = None  # SLEPT: the sleep; SHUT: the shutdown
 
 
-def check(scope: Scope, context) -> Iterator[Finding]:
-    model = context.socket_model(scope)
-    analysis = GracefulClose(model)
-    yield from analysis.findings()
-    for call, socket in context.unprotected_shutdowns(scope):
-        yield Finding("SKT304", call, socket, _MESSAGES["SKT304"])
+_REPORTED = {PhaseKind.REPLIED: "SKT301", PhaseKind.SHUT: "SKT302", PhaseKind.SLEPT: "SKT303"}
+
+
+def check(scope: Scope, facts: FileFacts) -> Iterator[Finding]:
+    model = facts.socket_model(scope)
+    yield from GracefulClose(model).findings()
+    for call, socket in facts.unprotected_shutdowns(scope):
+        yield Finding("SKT304", call, socket)
+
+
+def phase_steps(event: Event, socket: str) -> Optional[Step]:
+    """What an event means for the phase of `socket` (None: nothing)."""
+    kind = event.kind
+    if kind is EventKind.SLEEP:
+        return Step.SLEEP
+    if event.var != socket:
+        return Step.RESET if kind is EventKind.MOVE and event.other == socket else None
+    if kind is EventKind.RECEIVE:
+        return Step.READ_TO_END if event.to_end else Step.RECEIVE
+    if kind is EventKind.SEND:
+        return Step.SEND
+    if kind is EventKind.SHUTDOWN:
+        return Step.SHUTDOWN if event.how in SHUTDOWN_SENDING or event.how == "helper" else None
+    if kind is EventKind.CLOSE:
+        return Step.CLOSE if event.closing in (Closing.CALL, Closing.WITH) else Step.RESET
+    if kind is EventKind.PASS:
+        return {HelperRole.SENDS: Step.SEND, HelperRole.RECEIVES: Step.RECEIVE}.get(event.role, Step.RESET)
+    if kind is EventKind.HANDOFF:
+        return Step.RESET if event.argument else None  # given to code we do not see
+    if kind in (EventKind.ACQUIRE, EventKind.REBIND, EventKind.MOVE):
+        return Step.RESET
+    return None
 
 
 class GracefulClose:
@@ -104,88 +102,41 @@ class GracefulClose:
         self.sockets = self._judged_sockets()
         self.slot = {name: index for index, name in enumerate(self.sockets)}
         self._phases = BitTable()
-        self.found: Dict[Tuple[str, int], Tuple[str, cst.CSTNode]] = {}
+        self.found: Dict[Tuple[str, int], Tuple[str, cst.CSTNode, int]] = {}
         self._data = self._data_sockets() if self.sockets else {}
         self._drain_exits = self._drain_loop_exits() if self.sockets else {}
 
     # -- which sockets ----------------------------------------------------
 
     def _judged_sockets(self) -> List[str]:
-        """Stream sockets (names or attributes) that this function closes."""
+        """Stream sockets (names or attributes) that this function closes
+        itself, and does not connect (clients are not judged)."""
         model = self.model
-        evidence: Set[str] = set(model.sockets)
         closed: List[str] = []
-        for index in range(len(self.cfg.nodes)):
-            for receiver, method, call in model.method_calls(index):
-                if is_socket_call(method, call):
-                    evidence.add(receiver)
-                if method == "close" and not call.args and receiver not in closed:
-                    closed.append(receiver)
-            for name in self._with_closed(index):
-                if name not in closed:
-                    closed.append(name)
-        datagram = model.datagram | set(model.datagram_attributes)
-        clients = self._clients()
-        return [name for name in closed if name in evidence and name not in datagram
-                and name not in model.makefiles and name not in clients]
-
-    def _clients(self) -> Set[str]:
-        """Sockets this function connects: client-side, whatever they send last."""
-        clients = set()
-        for index in range(len(self.cfg.nodes)):
-            for receiver, method, _ in self.model.method_calls(index):
-                if method in ("connect", "connect_ex"):
-                    clients.add(receiver)
-        for name, acquisitions in self.model.acquired.items():
-            if any(how == "connected" for _, how in acquisitions):
-                clients.add(name)
-        return clients
-
-    def _with_closed(self, index: int) -> List[str]:
-        node = self.cfg.nodes[index]
-        if node.kind != "with_exit":
-            return []
-        names = []
-        for item in node.cst.items:
-            value = item.item
-            target = dotted_name(value) if isinstance(value, (cst.Name, cst.Attribute)) else None
-            if target is None and isinstance(value, cst.Call):
-                function = dotted_name(value.func) or ""
-                if function.rsplit(".", 1)[-1] == "closing" and value.args:
-                    target = dotted_name(value.args[0].value)
-                elif item.asname is not None and self.model.acquisition(value) is not None:
-                    target = dotted_name(item.asname.name)
-            if target is not None:
-                names.append(target)
-        return names
+        for events in model.events:
+            for event in events.events:
+                if event.kind is EventKind.CLOSE and event.closing in (Closing.CALL, Closing.WITH) \
+                        and event.var not in closed:
+                    closed.append(event.var)
+        return [name for name in closed if not model.is_datagram(name) and not model.connects(name)]
 
     def _data_sockets(self) -> Dict[str, Set[str]]:
-        """data name -> the sockets whose receives assign it (`data = conn.recv(n)`)."""
+        """data name -> the judged sockets whose receives assign it (`data = conn.recv(n)`)."""
         found: Dict[str, Set[str]] = {}
-        for index in range(len(self.cfg.nodes)):
-            for target, value in self.model.node_bindings[index]:
-                if not isinstance(target, str):
-                    continue
-                socket = self._received_from(value)
-                if socket is not None:
-                    found.setdefault(target, set()).add(socket)
+        for events in self.model.events:
+            for event in events.events:
+                if event.kind is EventKind.RECEIVE and event.var in self.slot and not event.accumulates:
+                    for name in event.into:
+                        found.setdefault(name, set()).add(event.var)
         return found
 
-    def _received_from(self, value) -> Optional[str]:
-        if isinstance(value, cst.Await):
-            value = value.expression
-        if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute)):
-            return None
-        receiver = dotted_name(value.func.value)
-        method = value.func.attr.value
-        if receiver is None:
-            return None
-        if method in RECEIVE_METHODS and receiver in self.slot:
-            return receiver
-        owner = self.model.makefiles.get(receiver)
-        if owner in self.slot and method in FILE_READ_METHODS:
-            return owner
-        return None
+    def _eof_sockets(self, index: int) -> Tuple[Set[str], int]:
+        """The judged sockets a test at `index` sees at end-of-file, and the edge taken then."""
+        eof = self.model.events[index].eof
+        if eof is None:
+            return set(), TRUE
+        sockets = {eof.socket} if eof.socket else self._data.get(eof.data or "", set())
+        return sockets & set(self.slot), eof.eof_edge
 
     def _drain_loop_exits(self) -> Dict[Tuple[int, int], Set[str]]:
         """Edges leaving a loop that receives until b'' (bounded or not): the
@@ -193,15 +144,12 @@ class GracefulClose:
         cfg = self.cfg
         drains: Dict[int, Set[str]] = {}
         for index, node in enumerate(cfg.nodes):
-            if node.kind not in ("test", "assert"):
-                continue
-            tested = node.cst.test if node.kind == "assert" else node.cst
-            eof = eof_test(tested, self._receive_in, loop=False)
+            eof = self._drain_test(node)
             if eof is None:
                 continue
             sockets = {eof.socket} if eof.socket else self._data.get(eof.data or "", set())
             loop = node.loop
-            if isinstance(node.info, cst.While) and eof.receive is not None:
+            if node.is_while_test and eof.receive is not None:
                 loop = index  # `while conn.recv(4096):` drains by its own condition
             if loop != -1:
                 drains.setdefault(loop, set()).update(sockets & set(self.slot))
@@ -220,33 +168,31 @@ class GracefulClose:
                         exits.setdefault((index, target), set()).update(sockets)
         return exits
 
+    def _drain_test(self, node):
+        """The end-of-file test a loop's test or assert makes, if any."""
+        if node.kind is NodeKind.TEST:
+            return self.model.events[node.index].eof
+        if node.kind is NodeKind.ASSERT:
+            return eof_test(node.cst.test, self.model.receive_of)
+        return None
+
     def _sends_in_loop(self, socket: str, header: int) -> bool:
         cfg = self.cfg
         for index in range(len(cfg.nodes)):
             if index == header or cfg.in_loop(index, header):
-                for call in self.model.node_calls[index]:
-                    if any(event == "send" for event, _ in self._call_events(socket, call)):
-                        return True
+                if any(phase_steps(event, socket) is Step.SEND for event in self.model.events[index].events):
+                    return True
         return False
-
-    def _receive_in(self, value):
-        socket = self._received_from(value)
-        return (socket, value) if socket is not None else None
 
     # -- phases -------------------------------------------------------------
 
     def _bit(self, phase: Phase) -> int:
         return self._phases.bit(phase)
 
-    def _each(self, bits: int) -> Iterator[Phase]:
-        return self._phases.each(bits)
-
-    def _map(self, bits: int, change) -> int:
+    def _map(self, bits: int, step: Step, event: Event) -> int:
         result = 0
-        for phase in self._each(bits):
-            changed = change(phase)
-            if changed is not None:
-                result |= self._bit(changed)
+        for phase in self._phases.each(bits):
+            result |= self._bit(_advance(phase, step, event.node))
         return result
 
     # -- the dataflow ----------------------------------------------------
@@ -254,10 +200,10 @@ class GracefulClose:
     def findings(self) -> Iterator[Finding]:
         if not self.sockets:
             return
-        initial = [self._bit(Phase("none"))] * len(self.sockets) + [1]
+        initial = [self._bit(Phase(PhaseKind.NONE))] * len(self.sockets) + [1]
         solve(self.cfg, len(initial), tuple(initial), self._transfer, self._edge_filter)
-        for (socket, _), (code, node) in sorted(self.found.items(), key=lambda item: item[0][1]):
-            yield Finding(code, node, socket, _MESSAGES[code])
+        for (socket, _), (code, node, _) in sorted(self.found.items(), key=lambda item: item[1][2]):
+            yield Finding(code, node, socket)
 
     def _edge_filter(self, source: int, target: int, kind: int, state):
         drained = self._drain_exits.get((source, target))
@@ -265,12 +211,12 @@ class GracefulClose:
             return state
         state = list(state)
         for socket in drained:
-            state[self.slot[socket]] = self._bit(Phase("done"))
+            state[self.slot[socket]] = self._bit(Phase(PhaseKind.DONE))
         return tuple(state)
 
     def _transfer(self, index: int, state):
         node = self.cfg.nodes[index]
-        if node.kind in ("exit", "raise_exit"):
+        if node.kind in EXITS:
             return {}
         values = list(state)
         for socket, slot in self.slot.items():
@@ -278,181 +224,52 @@ class GracefulClose:
         # Exception paths are not judged: nothing flows along EXC edges.
         outputs = {NORMAL: tuple(values), RERAISE: tuple(values)}
         true_state, false_state = list(values), list(values)
-        if node.kind == "test":
-            eof = eof_test(node.cst, self._receive_in, loop=False)
-            if eof is not None:
-                sockets = {eof.socket} if eof.socket else self._data.get(eof.data or "", set())
-                side = true_state if eof.eof_edge == TRUE else false_state
-                for socket in sockets:
-                    if socket in self.slot:
-                        side[self.slot[socket]] = self._bit(Phase("done"))
+        if node.kind is NodeKind.TEST:
+            sockets, edge = self._eof_sockets(index)
+            side = true_state if edge == TRUE else false_state
+            for socket in sockets:
+                side[self.slot[socket]] = self._bit(Phase(PhaseKind.DONE))
         outputs[TRUE] = tuple(true_state)
         outputs[FALSE] = tuple(false_state)
         return outputs
 
     def _step(self, socket: str, bits: int, index: int) -> int:
-        for event, call in self._events(socket, index):
-            if event == "close":
-                self._report(socket, bits, call, index)
-                bits = self._bit(Phase("none"))
-            elif event == "reset":
-                bits = self._bit(Phase("none"))
-            elif event == "done":
-                bits = self._bit(Phase("done"))
+        for event in self.model.events[index].events:
+            step = phase_steps(event, socket)
+            if step is None:
+                continue
+            if step is Step.CLOSE:
+                self._report(socket, bits, event.node, index)
+                bits = self._bit(Phase(PhaseKind.NONE))
+            elif step is Step.RESET:
+                bits = self._bit(Phase(PhaseKind.NONE))
+            elif step is Step.READ_TO_END:
+                bits = self._bit(Phase(PhaseKind.DONE))
             else:
-                bits = self._map(bits, lambda phase: _advance(phase, event, call))
+                bits = self._map(bits, step, event)
         return bits
 
     def _report(self, socket: str, bits: int, close: cst.CSTNode, index: int) -> None:
-        for phase in self._each(bits):
-            if phase.kind == "replied":
-                self.found.setdefault((socket, id(close)), ("SKT301", close))
-            elif phase.kind == "shut":
-                self.found.setdefault((socket, id(close)), ("SKT302", close))
-            elif phase.kind == "slept":
-                self.found.setdefault((socket, id(phase.site)), ("SKT303", phase.site))
-
-    def _events(self, socket: str, index: int) -> List[Tuple[str, Optional[cst.CSTNode]]]:
-        """What node `index` does to `socket`, in order."""
-        model = self.model
-        node = self.cfg.nodes[index]
-        if node.kind == "with_exit":
-            return [("close", node.cst)] if socket in self._with_closed(index) else []
-        if node.cst is None or node.kind in ("finally", "entry"):
-            return []
-        events: List[Tuple[str, Optional[cst.CSTNode]]] = []
-        for call in model.node_calls[index]:
-            events.extend(self._call_events(socket, call))
-        if model.rebinds(index, socket):
-            events.append(("reset", None))
-        return events
-
-    def _call_events(self, socket: str, call: cst.Call) -> Iterator[Tuple[str, Optional[cst.CSTNode]]]:
-        func = call.func
-        if isinstance(func, cst.Attribute):
-            target = func.value
-            method = func.attr.value
-            receiver = dotted_name(target)
-            if isinstance(target, cst.Call) and isinstance(target.func, cst.Attribute):
-                # conn.makefile("rb").read(): a read to end-of-file
-                if dotted_name(target.func.value) == socket and target.func.attr.value == "makefile":
-                    if method == "read" and _reads_to_end(call):
-                        yield "done", call
-                    elif method in FILE_READ_METHODS:
-                        yield "receive", call
-                return
-            if receiver == socket:
-                if method in RECEIVE_METHODS:
-                    if is_socket_call(method, call):  # not a pipe's recv() without a size
-                        yield "receive", call
-                elif method in SEND_METHODS:
-                    yield "send", call
-                elif method == "shutdown":
-                    how = shutdown_how(call, self.model.scope)
-                    if how in _SHUTDOWN_SENDING:
-                        yield "shutdown", call
-                elif method == "close" and not call.args:
-                    yield "close", call
-                elif "shutdown" in method.lower():
-                    yield "shutdown", call
-                return
-            if receiver is not None and self.model.makefiles.get(receiver) == socket:
-                if method == "read" and _reads_to_end(call):
-                    yield "done", call
-                elif method in FILE_READ_METHODS:
-                    yield "receive", call
-                elif method in FILE_IO_METHODS:
-                    yield "send", call
-                return
-        name = qualified_name(func, self.model.scope) or dotted_name(func) or ""
-        if name in _SLEEPS or name.rsplit(".", 1)[-1] == "sleep" and name.startswith("time"):
-            yield "sleep", call
-            return
-        passed = [dotted_name(arg.value) for arg in call.args]
-        if socket in passed:
-            short = name.rsplit(".", 1)[-1].lower()
-            if "shutdown" in short:
-                yield "shutdown", call  # a shutdown helper: SHUT_RDWR that does not raise
-            elif looks_without_io(name):
-                return
-            elif closes_by_name(short):
-                yield "reset", None  # closed by a helper: its body is judged on its own
-            elif any(word in short for word in _SENDING_HELPERS):
-                yield "send", call  # reply(conn, "221 Goodbye.")
-            elif any(word in short for word in _RECEIVING_HELPERS):
-                yield "receive", call  # read_request(conn)
-            else:
-                yield "reset", None  # handed to code we do not see: say nothing
+        for phase in self._phases.each(bits):
+            code = _REPORTED.get(phase.kind)
+            if code is None:
+                continue
+            node = phase.site if phase.kind is PhaseKind.SLEPT else close
+            self.found.setdefault((socket, id(node)), (code, node, index))
 
 
-def _advance(phase: Phase, event: str, call) -> Optional[Phase]:
+def _advance(phase: Phase, step: Step, site: Optional[cst.CSTNode]) -> Phase:
     kind = phase.kind
-    if kind == "done":
+    if kind is PhaseKind.DONE:
         return phase
-    if event == "receive":
+    if step is Step.RECEIVE:
         # reading after a reply (the next request, or a client reading its
         # answer) makes the last exchange a receive again
-        return Phase("request") if kind in ("none", "request", "replied", "slept") else phase
-    if event == "send":
-        if kind in ("request", "replied", "slept"):
-            return Phase("replied")
-        return phase
-    if event == "sleep":
-        return Phase("slept", call) if kind == "replied" else phase
-    if event == "shutdown":
-        return Phase("shut", call) if kind in ("replied", "slept") else phase
+        return Phase(PhaseKind.REQUEST) if kind is not PhaseKind.SHUT else phase
+    if step is Step.SEND:
+        return Phase(PhaseKind.REPLIED) if kind in (PhaseKind.REQUEST, PhaseKind.REPLIED, PhaseKind.SLEPT) else phase
+    if step is Step.SLEEP:
+        return Phase(PhaseKind.SLEPT, site) if kind is PhaseKind.REPLIED else phase
+    if step is Step.SHUTDOWN:
+        return Phase(PhaseKind.SHUT, site) if kind in (PhaseKind.REPLIED, PhaseKind.SLEPT) else phase
     return phase
-
-
-def _reads_to_end(call: cst.Call) -> bool:
-    if not call.args:
-        return True
-    value = call.args[0].value
-    if isinstance(value, cst.Name) and value.value == "None":
-        return True
-    return isinstance(value, cst.UnaryOperation) and isinstance(value.expression, cst.Integer)
-
-
-# -- SKT304 ---------------------------------------------------------------------
-
-
-def unprotected_shutdowns(model: SocketModel) -> List[Tuple[cst.Call, str]]:
-    """shutdown() calls whose exception can leave the function without the
-    close of the same socket that follows them on a normal path (an explicit
-    close(), a with exit, or a helper whose name says it closes)."""
-    cfg = model.cfg
-    found = []
-    closing: Dict[str, Set[int]] = {}
-    for index in range(len(cfg.nodes)):
-        for receiver, method, call in model.method_calls(index):
-            if method != "shutdown" or not is_socket_call(method, call) or receiver in model.datagram:
-                continue
-            if receiver not in closing:
-                closing[receiver] = {i for i in range(len(cfg.nodes)) if model.closes(i, receiver)}
-            closes = closing[receiver]
-            after = reachable(cfg, [t for t, k in cfg.nodes[index].succ if k in NORMAL_EDGES], NORMAL_EDGES)
-            if not any(after[close] for close in closes):
-                continue  # not closed after it on a normal path: not this rule's business
-            if _escapes_without(cfg, index, closes):
-                found.append((call, receiver))
-    return found
-
-
-def _escapes_without(cfg, start: int, closes: Set[int]) -> bool:
-    """Whether an exception raised at `start` can leave the function without
-    passing one of the `closes` nodes."""
-    todo = [target for target, kind in cfg.nodes[start].succ if kind == EXC]
-    seen = set(todo)
-    while todo:
-        current = todo.pop()
-        if current in closes:
-            continue
-        if current in (cfg.exit, cfg.raise_exit):
-            return True
-        node = cfg.nodes[current]
-        for target, kind in node.succ:
-            follow = kind != EXC or node.kind == "raise"
-            if follow and target not in seen:
-                seen.add(target)
-                todo.append(target)
-    return False

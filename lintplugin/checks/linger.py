@@ -10,29 +10,23 @@ from typing import Any, Iterator, Optional, Tuple
 
 import libcst as cst
 
-from lintplugin.findings import Finding
-from lintplugin.names import (
+from lintplugin.model.facts import FileFacts
+from lintplugin.syntax.names import (
     NOT_CONSTANT,
     constant_value,
     defining_expression,
     qualified_name,
     struct_format_of,
 )
-from lintplugin.scopes import Scope
+from lintplugin.syntax.scopes import Scope
+from lintplugin.types import Finding
 
 _SO_LINGER = {"socket.SO_LINGER", "_socket.SO_LINGER"}
 _INTEGER_CODES = frozenset("bBhHiIlLqQnN")
 _FORMAT_ITEM = re.compile(r"\s*(\d*)([a-zA-Z?])\s*")
 
-MESSAGE = (
-    "SO_LINGER (l_onoff={onoff}, l_linger=0) on {{subject}}: close() will reset the "
-    "connection (RST) instead of ending it (FIN); data not yet sent is thrown away and "
-    "the peer gets ECONNRESET instead of the end of the stream. Drop the option and "
-    "close gracefully: shutdown(SHUT_WR), read until b'', then close()"
-)
 
-
-def check(scope: Scope, context) -> Iterator[Finding]:
+def check(scope: Scope, facts: FileFacts) -> Iterator[Finding]:
     for call in scope.calls:
         func = call.func
         if not (isinstance(func, cst.Attribute) and func.attr.value == "setsockopt"):
@@ -46,12 +40,7 @@ def check(scope: Scope, context) -> Iterator[Finding]:
             continue
         onoff, linger = pair
         if onoff != 0 and linger == 0:
-            yield Finding(
-                code="SKT201",
-                node=call,
-                subject=context.source_of(func.value),
-                template=MESSAGE.format(onoff=onoff),
-            )
+            yield Finding("SKT201", call, facts.source_of(func.value), {"onoff": onoff})
 
 
 def linger_pair(node: cst.BaseExpression, scope: Scope) -> Optional[Tuple[int, int]]:

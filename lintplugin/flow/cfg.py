@@ -24,20 +24,60 @@ bodies are analysed on their own.
 
 from __future__ import annotations
 
-import builtins
+import enum
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import libcst as cst
 
-from lintplugin.scopes import dotted_name
+from lintplugin.flow.exceptions import Catches, HandlerInfo, catches_raised, handler_info, raised_name, suppressed_by
 
+# Edge kinds (small ints: they sit in every successor tuple of the hot loops).
 NORMAL, TRUE, FALSE, EXC, RERAISE = range(5)
-EDGE_NAMES = ("normal", "true", "false", "exc", "reraise")
+NORMAL_EDGES = (NORMAL, TRUE, FALSE)  # the edges of normal (exception-free) paths
 
 DEFAULT_NODE_BUDGET = 250_000
 
 Pending = List[Tuple["Node", int]]  # dangling edges waiting for their target
+
+
+class NodeKind(str, enum.Enum):
+    ENTRY = "entry"
+    EXIT = "exit"  # the function returns
+    RAISE_EXIT = "raise_exit"  # an exception leaves the function
+    STMT = "stmt"  # a simple statement, or a nested def/class binding its name
+    RETURN = "return"
+    RAISE = "raise"
+    BREAK = "break"
+    CONTINUE = "continue"
+    ASSERT = "assert"
+    TEST = "test"  # an `if`/`elif`/`while` test (TRUE/FALSE edges)
+    FOR_ITER = "for_iter"  # evaluating a `for` loop's iterable
+    FOR = "for"  # a `for` loop's header: TRUE into the body, FALSE when exhausted
+    WITH_ENTER = "with_enter"
+    WITH_EXIT = "with_exit"  # one copy per way out (`way`)
+    FINALLY = "finally"  # the entry of one copy of a `finally` body (`way`)
+    HANDLER = "handler"  # an `except` clause (`handler`)
+    MATCH = "match"
+    CASE = "case"
+
+
+class Way(str, enum.Enum):
+    """How control leaves a protected block: each way gets its own copy of
+    the `finally` body or `with` exit, so a path keeps the way it came in."""
+
+    NORMAL = "normal"
+    RAISE = "raise"
+    RETURN = "return"
+    BREAK = "break"
+    CONTINUE = "continue"
+    SUPPRESSED = "suppressed"  # an exception swallowed by `with suppress(...)`
+
+
+# Nodes that only route control: they evaluate nothing.
+ROUTING = frozenset({NodeKind.ENTRY, NodeKind.EXIT, NodeKind.RAISE_EXIT, NodeKind.FINALLY,
+                     NodeKind.BREAK, NodeKind.CONTINUE})
+EXITS = frozenset({NodeKind.EXIT, NodeKind.RAISE_EXIT})
 
 
 class AnalysisLimit(Exception):
@@ -45,20 +85,32 @@ class AnalysisLimit(Exception):
 
 
 class Node:
-    __slots__ = ("index", "kind", "cst", "info", "succ", "pred", "loop", "info_syntax")
+    """One CFG node. `cst` is the syntax it evaluates: the statement, the
+    test expression of a TEST, the `for`/`with`/`try` statement of a loop
+    header, `with` entry or exit and `finally` copy, the clause of a HANDLER
+    or CASE. `statement` is the compound statement a TEST, FOR_ITER, FOR,
+    WITH_ENTER, MATCH or CASE node belongs to."""
 
-    def __init__(self, index: int, kind: str, node: Optional[cst.CSTNode], info, loop: int = -1) -> None:
+    __slots__ = ("index", "kind", "cst", "statement", "handler", "way", "succ", "pred", "loop", "syntax")
+
+    def __init__(self, index: int, kind: NodeKind, node: Optional[cst.CSTNode], loop: int = -1) -> None:
         self.index = index
         self.kind = kind
         self.cst = node
-        self.info = info
+        self.statement: Optional[cst.CSTNode] = None
+        self.handler: Optional[HandlerInfo] = None
+        self.way: Optional[Way] = None
         self.succ: List[Tuple[int, int]] = []
         self.pred: List[Tuple[int, int]] = []
         self.loop = loop  # header index of the innermost loop whose body holds this node, or -1
-        self.info_syntax = None  # what the node evaluates, filled in once by the socket model
+        self.syntax = None  # what the node evaluates, collected once by the event model
+
+    @property
+    def is_while_test(self) -> bool:
+        return self.kind is NodeKind.TEST and isinstance(self.statement, cst.While)
 
     def __repr__(self) -> str:  # for test failures
-        return f"<{self.index}:{self.kind}>"
+        return f"<{self.index}:{self.kind.value}>"
 
 
 @dataclass
@@ -67,9 +119,6 @@ class CFG:
     entry: int = 0
     exit: int = 1
     raise_exit: int = 2
-
-    def edges(self) -> List[Tuple[int, int, int]]:
-        return [(node.index, target, kind) for node in self.nodes for target, kind in node.succ]
 
     def in_loop(self, index: int, header: int) -> bool:
         """Whether node `index` lies in the body of the loop headed by `header`."""
@@ -81,141 +130,40 @@ class CFG:
         return False
 
 
-# -- exception classification ---------------------------------------------
-
-# What a handler catches, for the OSError that socket calls raise.
-CATCHES_ALL = "all"  # OSError or a superclass: the exception stops here
-CATCHES_SOME = "some"  # a subclass of OSError: it may stop here or go on
-CATCHES_NONE = "none"
-
-_OSERROR_ALIASES = {
-    "OSError", "IOError", "EnvironmentError", "socket.error", "select.error",
-    "Exception", "BaseException",
-}
-_RETRY_ERRORS = {
-    "BlockingIOError", "InterruptedError", "ssl.SSLWantReadError", "ssl.SSLWantWriteError",
-    "SSLWantReadError", "SSLWantWriteError",
-}
-_OSERROR_SUBCLASSES = {
-    "socket.timeout", "timeout", "TimeoutError", "socket.gaierror", "gaierror", "socket.herror",
-    "herror", "ssl.SSLError", "SSLError", "ssl.SSLEOFError", "ssl.SSLZeroReturnError",
-    "ssl.CertificateError", "ssl.SSLCertVerificationError", "ssl.SSLSyscallError",
-    "SSLEOFError", "SSLZeroReturnError", "SSLSyscallError", "SSLCertVerificationError",
-    "ConnectionError", "ConnectionResetError", "ConnectionAbortedError",
-    "ConnectionRefusedError", "BrokenPipeError", "FileNotFoundError", "PermissionError",
-    "ChildProcessError", "ProcessLookupError", "FileExistsError", "IsADirectoryError",
-    "NotADirectoryError",
-} | _RETRY_ERRORS
-
-
-@dataclass(frozen=True)
-class HandlerInfo:
-    """An `except` clause: what it catches, for the analyses."""
-
-    names: Tuple[str, ...]  # dotted names of the caught types ("" for a bare except)
-    catches: str  # CATCHES_ALL / CATCHES_SOME / CATCHES_NONE, for OSError
-    retry_only: bool  # catches only non-blocking retry errors
-    name: Optional[str]  # the `as` name
-
-
-def exception_names(node: Optional[cst.BaseExpression]) -> Tuple[str, ...]:
-    if node is None:
-        return ("",)
-    elements = node.elements if isinstance(node, cst.Tuple) else [node]
-    names = []
-    for element in elements:
-        value = element.value if isinstance(element, (cst.Element, cst.StarredElement)) else element
-        names.append(dotted_name(value) or "?")
-    return tuple(names)
-
-
-def classify_handler(names: Tuple[str, ...]) -> str:
-    kinds = set()
-    for name in names:
-        if name == "" or name in _OSERROR_ALIASES:
-            return CATCHES_ALL
-        if name in _OSERROR_SUBCLASSES or name.rsplit(".", 1)[-1] in _OSERROR_SUBCLASSES:
-            kinds.add(CATCHES_SOME)
-        elif name == "?" or not _is_builtin_exception(name):
-            # A project's own exception class (or a tuple held in a name)
-            # may well wrap OSError; assuming it does keeps reports precise.
-            kinds.add(CATCHES_SOME)
-    return CATCHES_SOME if kinds else CATCHES_NONE
-
-
-def catches_raised(names: Tuple[str, ...], raised: str) -> str:
-    """What a handler catching `names` does with a `raise RAISED` statement."""
-    short = raised.rsplit(".", 1)[-1]
-    if raised in _OSERROR_ALIASES or raised in _OSERROR_SUBCLASSES or short in _OSERROR_SUBCLASSES:
-        return classify_handler(names)
-    raised_type = getattr(builtins, short, None) if "." not in raised else None
-    kinds = set()
-    for name in names:
-        if name in ("", "Exception", "BaseException"):
-            return CATCHES_ALL
-        handler_type = getattr(builtins, name, None) if "." not in name else None
-        if isinstance(handler_type, type) and issubclass(handler_type, BaseException):
-            if isinstance(raised_type, type) and issubclass(raised_type, handler_type):
-                return CATCHES_ALL
-        else:
-            kinds.add(CATCHES_SOME)  # a project's class: it may be the one raised
-    return CATCHES_SOME if kinds else CATCHES_NONE
-
-
-def _raised_name(statement: cst.Raise) -> Optional[str]:
-    """The class a `raise` statement raises; None for a bare re-raise."""
-    exc = statement.exc
-    if exc is None:
-        return None
-    if isinstance(exc, cst.Call):
-        exc = exc.func
-    name = dotted_name(exc)
-    if name is None or not name.rsplit(".", 1)[-1][:1].isupper():
-        return None  # `raise error` re-raises a caught exception object: treat it like the original
-    return name
-
-
-def _is_builtin_exception(name: str) -> bool:
-    value = getattr(builtins, name, None)
-    return isinstance(value, type) and issubclass(value, BaseException)
-
-
 # -- frames: what a jump (return, break, continue, raise) passes through ---
 
 
-class _Frame:
-    pass
-
-
-class _LoopFrame(_Frame):
+class _LoopFrame:
     def __init__(self, header: Node) -> None:
         self.header = header
         self.breaks: Pending = []
 
 
-class _TryFrame(_Frame):
+class _TryFrame:
     def __init__(self, node: Union[cst.Try, cst.TryStar], handlers: List[Tuple[Node, HandlerInfo]]) -> None:
         self.node = node
         self.handlers = handlers
         self.catching = True  # False once the try body is done: handlers do not catch their own raises
-        self.copies: Dict[str, Tuple[Node, bool]] = {}
+        self.copies: Dict[Way, Node] = {}
+        self.normal_ends: Pending = []
 
     @property
     def has_cleanup(self) -> bool:
         return self.node.finalbody is not None
 
 
-class _WithFrame(_Frame):
-    def __init__(self, node: Union[cst.With], suppresses: bool) -> None:
+class _WithFrame:
+    has_cleanup = True
+
+    def __init__(self, node: cst.With, suppresses: bool) -> None:
         self.node = node
         self.suppresses = suppresses
         self.swallowed: Pending = []
-        self.copies: Dict[str, Tuple[Node, bool]] = {}
+        self.copies: Dict[Way, Node] = {}
+        self.normal_ends: Pending = []
 
-    has_cleanup = True
 
-
-_JUMP_EDGE = {"raise": EXC, "return": NORMAL, "break": NORMAL, "continue": NORMAL}
+_Frame = Union[_LoopFrame, _TryFrame, _WithFrame]
 
 
 class _Builder:
@@ -223,13 +171,13 @@ class _Builder:
         self.cfg = CFG()
         self.budget = budget
         self.frames: List[_Frame] = []
-        self.add("entry")
-        self.add("exit")
-        self.add("raise_exit")
+        self.add(NodeKind.ENTRY)
+        self.add(NodeKind.EXIT)
+        self.add(NodeKind.RAISE_EXIT)
 
     # -- graph primitives -------------------------------------------------
 
-    def add(self, kind: str, node: Optional[cst.CSTNode] = None, info=None) -> Node:
+    def add(self, kind: NodeKind, node: Optional[cst.CSTNode] = None, statement=None) -> Node:
         if len(self.cfg.nodes) >= self.budget:
             raise AnalysisLimit(f"more than {self.budget} control-flow nodes")
         loop = -1
@@ -237,7 +185,8 @@ class _Builder:
             if isinstance(frame, _LoopFrame):
                 loop = frame.header.index
                 break
-        created = Node(len(self.cfg.nodes), kind, node, info, loop)
+        created = Node(len(self.cfg.nodes), kind, node, loop)
+        created.statement = statement
         self.cfg.nodes.append(created)
         return created
 
@@ -248,18 +197,19 @@ class _Builder:
                 source.succ.append(edge)
                 target.pred.append((source.index, kind))
 
-    def step(self, pending: Pending, kind: str, node: Optional[cst.CSTNode] = None, info=None, raises=True):
+    def step(self, pending: Pending, kind: NodeKind, node: Optional[cst.CSTNode] = None, statement=None,
+             raises: bool = True) -> Node:
         """Add a node after `pending`; if it can raise, route its exception."""
-        created = self.add(kind, node, info)
+        created = self.add(kind, node, statement)
         self.link(pending, created)
         if raises:
-            self.jump("raise", [(created, EXC)])
+            self.jump(Way.RAISE, [(created, EXC)])
         return created
 
     # -- jumps --------------------------------------------------------------
 
-    def jump(self, kind: str, pending: Pending, depth: Optional[int] = None, raised: Optional[str] = None) -> None:
-        """Send `pending` edges where a `kind` jump goes from frame `depth` out.
+    def jump(self, way: Way, pending: Pending, depth: Optional[int] = None, raised: Optional[str] = None) -> None:
+        """Send `pending` edges where a jump of this `way` goes from frame `depth` out.
 
         For a `raise` statement, `raised` names the exception class; other
         exceptions are the OSError family that socket calls raise.
@@ -267,66 +217,68 @@ class _Builder:
         index = len(self.frames) - 1 if depth is None else depth
         while index >= 0:
             frame = self.frames[index]
-            if isinstance(frame, _LoopFrame) and kind in ("break", "continue"):
-                if kind == "break":
+            if isinstance(frame, _LoopFrame) and way in (Way.BREAK, Way.CONTINUE):
+                if way is Way.BREAK:
                     frame.breaks.extend(pending)
                 else:
                     self.link(pending, frame.header)
                 return
-            if kind == "raise" and isinstance(frame, _TryFrame) and frame.catching:
-                stopped = False
-                for handler_node, info in frame.handlers:
-                    catches = info.catches if raised is None else catches_raised(info.names, raised)
-                    if catches != CATCHES_NONE:
-                        self.link(pending, handler_node)
-                    if catches == CATCHES_ALL:
-                        stopped = True
-                        break
-                if stopped:
+            if way is Way.RAISE and isinstance(frame, _TryFrame) and frame.catching:
+                if self._route_to_handlers(frame, pending, raised):
                     return
-            if kind == "raise" and isinstance(frame, _WithFrame) and frame.suppresses:
-                entry = self.cleanup_copy(frame, index, "suppressed")
-                self.link(pending, entry)
+            if way is Way.RAISE and isinstance(frame, _WithFrame) and frame.suppresses:
+                self.link(pending, self.cleanup_copy(frame, index, Way.SUPPRESSED))
                 return
-            if getattr(frame, "has_cleanup", False):
-                entry = self.cleanup_copy(frame, index, kind)
-                self.link(pending, entry)
+            if not isinstance(frame, _LoopFrame) and frame.has_cleanup:
+                self.link(pending, self.cleanup_copy(frame, index, way))
                 return
             index -= 1
-        if kind == "return":
+        if way is Way.RETURN:
             self.link(pending, self.cfg.nodes[self.cfg.exit])
-        elif kind == "raise":
+        elif way is Way.RAISE:
             self.link(pending, self.cfg.nodes[self.cfg.raise_exit])
         # break/continue outside a loop is a SyntaxError Python already reported
 
-    def cleanup_copy(self, frame, index: int, kind: str) -> Node:
-        """The copy of a `finally` body / `with` exit that a `kind` jump runs.
+    def _route_to_handlers(self, frame: _TryFrame, pending: Pending, raised: Optional[str]) -> bool:
+        """Link an exception to the handlers that may catch it; True when one surely does."""
+        for handler_node, info in frame.handlers:
+            catches = info.catches if raised is None else catches_raised(info.names, raised)
+            if catches is not Catches.NONE:
+                self.link(pending, handler_node)
+            if catches is Catches.ALL:
+                return True
+        return False
 
-        Built once per frame and kind; its end carries the jump on outwards.
+    def cleanup_copy(self, frame, index: int, way: Way) -> Node:
+        """The copy of a `finally` body / `with` exit that a jump of this `way` runs.
+
+        Built once per frame and way; its end carries the jump on outwards.
         """
-        if kind in frame.copies:
-            return frame.copies[kind]
+        if way in frame.copies:
+            return frame.copies[way]
         saved = self.frames
         self.frames = saved[:index]  # a cleanup runs outside its own protection
         try:
             if isinstance(frame, _WithFrame):
-                entry = self.add("with_exit", frame.node, kind)
-                frame.copies[kind] = entry
+                entry = self.add(NodeKind.WITH_EXIT, frame.node)
+                entry.way = way
+                frame.copies[way] = entry
                 # __exit__ of a socket does no I/O that raises; of others, it may.
-                self.jump("raise", [(entry, EXC)])
+                self.jump(Way.RAISE, [(entry, EXC)])
                 ends: Pending = [(entry, NORMAL)]
             else:
-                entry = self.add("finally", frame.node, kind)
-                frame.copies[kind] = entry
+                entry = self.add(NodeKind.FINALLY, frame.node)
+                entry.way = way
+                frame.copies[way] = entry
                 ends = self.block(frame.node.finalbody.body.body, [(entry, NORMAL)])
-            if kind == "suppressed":
+            if way is Way.SUPPRESSED:
                 frame.swallowed.extend(ends)
-            elif kind != "normal":
+            elif way is not Way.NORMAL:
                 # Branch ends keep their kind (a test's false edge carries what
                 # the test learnt); plain ends of a raise copy re-raise.
-                if kind == "raise":
+                if way is Way.RAISE:
                     ends = [(node, RERAISE if edge == NORMAL else edge) for node, edge in ends]
-                self.jump(kind, ends, depth=index - 1)
+                self.jump(way, ends, depth=index - 1)
             else:
                 frame.normal_ends = ends
         finally:
@@ -357,35 +309,36 @@ class _Builder:
         if handler is not None:
             return handler(statement, pending)
         # FunctionDef, ClassDef: binding a name (decorators and defaults may raise)
-        node = self.step(pending, "stmt", statement)
+        node = self.step(pending, NodeKind.STMT, statement)
         return [(node, NORMAL)]
 
     def small_statement(self, small: cst.BaseSmallStatement, pending: Pending) -> Pending:
         if isinstance(small, cst.Pass):
             return pending
         if isinstance(small, cst.Return):
-            node = self.step(pending, "return", small, raises=_may_raise(small.value))
-            self.jump("return", [(node, NORMAL)])
+            node = self.step(pending, NodeKind.RETURN, small, raises=_may_raise(small.value))
+            self.jump(Way.RETURN, [(node, NORMAL)])
             return []
         if isinstance(small, cst.Raise):
-            node = self.step(pending, "raise", small, raises=False)
-            self.jump("raise", [(node, EXC)], raised=_raised_name(small))
+            node = self.step(pending, NodeKind.RAISE, small, raises=False)
+            self.jump(Way.RAISE, [(node, EXC)], raised=raised_name(small))
             return []
         if isinstance(small, (cst.Break, cst.Continue)):
-            kind = "break" if isinstance(small, cst.Break) else "continue"
+            is_break = isinstance(small, cst.Break)
+            way, kind = (Way.BREAK, NodeKind.BREAK) if is_break else (Way.CONTINUE, NodeKind.CONTINUE)
             node = self.step(pending, kind, small, raises=False)
-            self.jump(kind, [(node, NORMAL)])
+            self.jump(way, [(node, NORMAL)])
             return []
         if isinstance(small, cst.Assert):
-            node = self.step(pending, "assert", small)
+            node = self.step(pending, NodeKind.ASSERT, small)
             return [(node, NORMAL)]
         if isinstance(small, (cst.Global, cst.Nonlocal)):
             return pending
-        node = self.step(pending, "stmt", small)
+        node = self.step(pending, NodeKind.STMT, small)
         return [(node, NORMAL)]
 
     def compound_If(self, statement: cst.If, pending: Pending) -> Pending:
-        test = self.step(pending, "test", statement.test, info=statement)
+        test = self.step(pending, NodeKind.TEST, statement.test, statement=statement)
         ends = self.block(statement.body.body, [(test, TRUE)])
         orelse = statement.orelse
         if orelse is None:
@@ -395,7 +348,7 @@ class _Builder:
         return ends + self.block(orelse.body.body, [(test, FALSE)])
 
     def compound_While(self, statement: cst.While, pending: Pending) -> Pending:
-        test = self.step(pending, "test", statement.test, info=statement)
+        test = self.step(pending, NodeKind.TEST, statement.test, statement=statement)
         frame = _LoopFrame(test)
         self.frames.append(frame)
         try:
@@ -403,14 +356,14 @@ class _Builder:
         finally:
             self.frames.pop()
         self.link(ends, test)
-        after = [] if _always_true(statement.test) else [(test, FALSE)]
+        after = [] if always_true(statement.test) else [(test, FALSE)]
         if statement.orelse is not None:
             after = self.block(statement.orelse.body.body, after)
         return after + frame.breaks
 
     def compound_For(self, statement: cst.For, pending: Pending) -> Pending:
-        iterable = self.step(pending, "for_iter", statement.iter, info=statement)
-        header = self.step([(iterable, NORMAL)], "for", statement, info=statement)
+        iterable = self.step(pending, NodeKind.FOR_ITER, statement.iter, statement=statement)
+        header = self.step([(iterable, NORMAL)], NodeKind.FOR, statement, statement=statement)
         frame = _LoopFrame(header)
         self.frames.append(frame)
         try:
@@ -424,9 +377,8 @@ class _Builder:
         return after + frame.breaks
 
     def compound_With(self, statement: cst.With, pending: Pending) -> Pending:
-        enter = self.step(pending, "with_enter", statement, info=statement)
-        frame = _WithFrame(statement, suppresses=_suppresses(statement))
-        frame.normal_ends = []
+        enter = self.step(pending, NodeKind.WITH_ENTER, statement, statement=statement)
+        frame = _WithFrame(statement, suppresses=suppressed_by(statement))
         self.frames.append(frame)
         depth = len(self.frames) - 1
         try:
@@ -436,7 +388,7 @@ class _Builder:
         if ends:
             self.frames.append(frame)
             try:
-                exit_node = self.cleanup_copy(frame, depth, "normal")
+                exit_node = self.cleanup_copy(frame, depth, Way.NORMAL)
             finally:
                 self.frames.pop()
             self.link(ends, exit_node)
@@ -446,20 +398,10 @@ class _Builder:
     def compound_Try(self, statement: Union[cst.Try, cst.TryStar], pending: Pending) -> Pending:
         handlers = []
         for clause in statement.handlers:
-            names = exception_names(clause.type)
-            info = HandlerInfo(
-                names=names,
-                catches=classify_handler(names),
-                retry_only=bool(names) and all(
-                    name in _RETRY_ERRORS or name.rsplit(".", 1)[-1] in _RETRY_ERRORS for name in names
-                ),
-                name=clause.name.name.value
-                if clause.name is not None and isinstance(clause.name.name, cst.Name)
-                else None,
-            )
-            handlers.append((self.add("handler", clause, info), info))
+            node = self.add(NodeKind.HANDLER, clause)
+            node.handler = handler_info(clause)
+            handlers.append((node, node.handler))
         frame = _TryFrame(statement, handlers)
-        frame.normal_ends = []
         self.frames.append(frame)
         depth = len(self.frames) - 1
         try:
@@ -475,7 +417,7 @@ class _Builder:
             return ends
         self.frames.append(frame)
         try:
-            entry = self.cleanup_copy(frame, depth, "normal")
+            entry = self.cleanup_copy(frame, depth, Way.NORMAL)
         finally:
             self.frames.pop()
         self.link(ends, entry)
@@ -484,11 +426,11 @@ class _Builder:
     compound_TryStar = compound_Try
 
     def compound_Match(self, statement, pending: Pending) -> Pending:
-        subject = self.step(pending, "match", statement.subject, info=statement)
+        subject = self.step(pending, NodeKind.MATCH, statement.subject, statement=statement)
         ends: Pending = []
         falls: Pending = [(subject, FALSE)]
         for case in statement.cases:
-            case_node = self.step([(subject, TRUE)] + falls, "case", case, info=statement,
+            case_node = self.step([(subject, TRUE)] + falls, NodeKind.CASE, case, statement=statement,
                                   raises=case.guard is not None)
             ends += self.block(case.body.body, [(case_node, TRUE)])
             if _irrefutable(case):
@@ -510,24 +452,12 @@ def _may_raise(expression: Optional[cst.BaseExpression]) -> bool:
     return True
 
 
-def _always_true(test: cst.BaseExpression) -> bool:
+def always_true(test: cst.BaseExpression) -> bool:
+    """`while True:` and `while 1:`: the loop ends only by a jump."""
     if isinstance(test, cst.Name):
         return test.value == "True"
     if isinstance(test, cst.Integer):
         return test.value not in ("0", "0x0", "0o0", "0b0")
-    return False
-
-
-def _suppresses(statement: cst.With) -> bool:
-    """`with contextlib.suppress(OSError):` swallows the exceptions of its body."""
-    for item in statement.items:
-        call = item.item
-        if isinstance(call, cst.Call):
-            name = dotted_name(call.func) or ""
-            if name.rsplit(".", 1)[-1] == "suppress":
-                caught = tuple(dotted_name(arg.value) or "?" for arg in call.args)
-                if classify_handler(caught) != CATCHES_NONE:
-                    return True
     return False
 
 
@@ -540,9 +470,12 @@ def _irrefutable(case) -> bool:
     return False
 
 
-def build_cfg(scope: Union[cst.FunctionDef, cst.Module], budget: int = DEFAULT_NODE_BUDGET) -> CFG:
-    """The graph of a function's body, or of a module's top-level code."""
-    builder = _Builder(budget)
+def build_cfg(scope: Union[cst.FunctionDef, cst.Module], budget: Optional[int] = None) -> CFG:
+    """The graph of a function's body, or of a module's top-level code.
+
+    Raises AnalysisLimit past `budget` nodes (default: DEFAULT_NODE_BUDGET,
+    read at each call so that tests can lower it)."""
+    builder = _Builder(DEFAULT_NODE_BUDGET if budget is None else budget)
     if isinstance(scope, cst.Module):
         body = scope.body
     else:

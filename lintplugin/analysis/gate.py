@@ -1,41 +1,34 @@
-"""From a file's text to reports: skip early, parse once, traverse once.
+"""Which files, and which parts of them, can hold socket code: skip early.
 
-flake8 runs every installed plugin on every file, so the cost of this module
-is paid by every project that installs us. Three gates keep it small:
+flake8 runs every installed plugin on every file, so the cost of this
+module is paid by every project that installs us. Three gates keep it small:
 
 1. substring tests and a regular expression over the text: no
    socket-looking call, no work (libcst is not even imported);
 2. flake8's own `ast` tree picks the functions that contain such calls
    *with the shape of socket code* (a socket method's arity, a socket
    factory): a generator's send() or an executor's shutdown() is not;
-3. libcst parses a *sparse* copy of the file in which every other function
-   and class body is replaced by `pass` on its first line and blank lines
-   after it, so line and column numbers stay those of the real file.
-
-Then one traversal collects the scope facts every rule family reads.
-Positions are computed only when something is reported.
+3. the *sparse* copy of the file that libcst then parses: every other
+   function and class body is cut down to `pass` on its first line, with a
+   line map back to the real file.
 """
 
 from __future__ import annotations
 
 import ast
 import bisect
-import gc
 import re
-import sys
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Iterable, List, Optional, Sequence, Tuple
 
-from lintplugin.catalogue import rule_link
-from lintplugin.vocabulary import ACQUIRING_NAMES, PRECHECK_WORDS, TRIGGER_PATTERN, arity_fits
+from lintplugin.model.vocabulary import ACQUIRING_NAMES, PRECHECK_WORDS, TRIGGER_PATTERN, arity_fits
 
 # Calls that socket code makes (see vocabulary.py); the rules decide the rest.
 TRIGGER = re.compile(TRIGGER_PATTERN)
 
 _LEADING_WHITESPACE = re.compile(r"[ \t\f]*")
 # A top-level simple statement this long with no socket call in it is data
-# (a table, a long literal): blanking it saves parsing it.
+# (a table, a long literal): cutting it saves parsing it.
 _LONG_STATEMENT_LINES = 30
 
 _COMPOUND = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try)
@@ -43,156 +36,32 @@ if hasattr(ast, "TryStar"):
     _COMPOUND += (ast.TryStar,)
 if hasattr(ast, "Match"):
     _COMPOUND += (ast.Match,)
-_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
 @dataclass(frozen=True)
-class Options:
-    docs_url: Optional[str] = None
+class SocketSource:
+    """The part of a file the analysis parses."""
 
-
-@dataclass(frozen=True)
-class Report:
-    line: int
-    col: int  # 0-based, as flake8 expects from plugins
     text: str
-
-    @property
-    def code(self) -> str:
-        return self.text.split(" ", 1)[0]
+    line_map: Optional[List[int]]  # line i + 1 of `text` is line line_map[i] of the file; None: the same
 
 
-def analyse(tree: Optional[ast.AST], lines: Sequence[str], options: Options = Options()) -> List[Report]:
-    """Every report for one file. Never raises."""
-    try:
-        with _recursion_headroom(), _collector_paused():
-            return _analyse(tree, lines, options)
-    except RecursionError:
-        return [not_analysed("it is nested too deeply for the analysis", options)]
-    except Exception as error:  # the promise to flake8: one bad file never stops the run
-        return [not_analysed(f"internal error ({type(error).__name__}: {error})", options)]
+def socket_source(tree: Optional[ast.AST], lines: Sequence[str]) -> Optional[SocketSource]:
+    """The file's socket code, or None when it has none (most files).
 
-
-@contextmanager
-def _collector_paused():
-    """Pause the cyclic garbage collector while a file is analysed.
-
-    libcst trees and our graphs are freed by reference counting; while they
-    are alive they would only make the collector's generations fill up and
-    run full collections over flake8's whole heap. Measured on the standard
-    library, those collections cost about as much as the analysis itself.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _import_libcst():
-    """Import libcst once, and move its (permanent) objects out of the
-    collector's reach: otherwise every later full collection in the flake8
-    run walks tens of thousands of libcst classes and functions."""
-    if "libcst" not in sys.modules:
-        import libcst  # noqa: F401
-
-        gc.freeze()
-    return sys.modules["libcst"]
-
-
-@contextmanager
-def _recursion_headroom():
-    """libcst visits trees recursively (about three frames per level), so
-    long operator chains exceed Python's default limit of 1000 well before
-    they are unusual code. From 3.11 on Python calls no longer use the C
-    stack, so a higher limit is safe; older versions get a smaller rise."""
-    wanted = 12000 if sys.version_info >= (3, 11) else 4000
-    previous = sys.getrecursionlimit()
-    if previous < wanted:
-        sys.setrecursionlimit(wanted)
-    try:
-        yield
-    finally:
-        if previous < wanted:
-            sys.setrecursionlimit(previous)
-
-
-def not_analysed(why: str, options: Options) -> Report:
-    text = (
-        f"SKT900 file not checked for socket teardown bugs: {why}; "
-        f"no SKT findings are reported for it ({rule_link('SKT900', options.docs_url)})"
-    )
-    return Report(1, 0, text)
-
-
-def not_analysed_part(what: str, why: str, options: Options) -> Report:
-    """SKT900 for one function the analysis gave up on; the rest was checked."""
-    text = (
-        f"SKT900 {what} not checked for socket teardown bugs: {why}; the rest of the "
-        f"file was checked ({rule_link('SKT900', options.docs_url)})"
-    )
-    return Report(1, 0, text)
-
-
-def _analyse(tree, lines, options) -> List[Report]:
+    Raises SyntaxError or ValueError when flake8 gave no tree and the text
+    does not parse."""
     text = "".join(lines)
     # Substring tests run at memory speed; most files stop here.
     if not any(word in text for word in PRECHECK_WORDS) or not TRIGGER.search(text):
-        return []
+        return None
     if not isinstance(tree, ast.Module):
         tree = ast.parse(text)
     sparse = sparse_source(lines, tree, _trigger_lines(text))
     if sparse is None:
-        return []
+        return None
     source, line_map = sparse
-    libcst = _import_libcst()  # deferred: most files never get here
-
-    try:
-        module = libcst.parse_module(source)
-    except Exception as error:
-        if line_map is None:
-            return [not_analysed(_parse_failure(error), options)]
-        # Our sparse copy should parse whenever the file does; if it does not,
-        # pay for the whole file rather than miss findings.
-        line_map = None
-        try:
-            module = libcst.parse_module(text)
-        except Exception as full_error:
-            return [not_analysed(_parse_failure(full_error), options)]
-    from lintplugin.context import FileContext
-
-    return FileContext(module, options, line_map).reports()
-
-
-def has_socket_code(tree: Optional[ast.AST], lines: Sequence[str]) -> bool:
-    """Whether the analysis would look at this file at all (the audit's
-    "files with socket code"): the same gates `analyse` applies."""
-    text = "".join(lines)
-    if not any(word in text for word in PRECHECK_WORDS) or not TRIGGER.search(text):
-        return False
-    if not isinstance(tree, ast.Module):
-        try:
-            tree = ast.parse(text)
-        except (SyntaxError, ValueError):
-            return False
-    return sparse_source(lines, tree, _trigger_lines(text)) is not None
-
-
-def _parse_failure(error: Exception) -> str:
-    """Why libcst gave up, in one line (its messages span several)."""
-    import libcst
-
-    if isinstance(error, RecursionError):
-        return "it is nested too deeply for libcst to parse"
-    if isinstance(error, libcst.ParserSyntaxError):
-        lines = str(error.message).strip().splitlines() or ["syntax error"]
-        return f"libcst cannot parse it (line {error.raw_line}, column {error.raw_column + 1}: {lines[0]})"
-    # libcst's parser has known gaps on valid code (it can fail with a
-    # TypeError while building nodes): name the failure, never a traceback.
-    detail = " ".join(str(error).split())[:160]
-    return f"libcst cannot parse it ({type(error).__name__}: {detail})"
+    return SocketSource(source, line_map)
 
 
 def _trigger_lines(text: str) -> List[int]:

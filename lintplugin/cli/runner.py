@@ -9,21 +9,16 @@ last resort) and analysed by the same engine the plugin calls, with
 from __future__ import annotations
 
 import ast
-import io
 import os
-import tokenize
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, List, Optional, Sequence
 
 from flake8.discover_files import expand_paths
 
+from lintplugin.analysis.file import analyse_file
 from lintplugin.config import Settings
-from lintplugin.engine import Options, Report, analyse, has_socket_code
-
-try:
-    from flake8.violation import Violation
-except ImportError:  # flake8 < 6.1 kept it in style_guide
-    from flake8.style_guide import Violation  # type: ignore[no-redef]
+from lintplugin.outputs.flake8_files import noqa_ignored, read_lines
+from lintplugin.types import Options, Report
 
 
 @dataclass
@@ -65,11 +60,9 @@ def check_file(path: str, options: Options) -> FileResult:
         # flake8 reports these as E999 and runs no plugin on them.
         result.problem = f"not valid Python: {error.__class__.__name__}: {getattr(error, 'msg', error)}"
         return result
-    try:
-        result.socket_code = has_socket_code(result.tree, result.lines)
-    except Exception:  # never stop an audit for one file: the analysis will say SKT900
-        result.socket_code = True
-    result.reports = [r for r in analyse(result.tree, result.lines, options) if not noqa_ignored(r, path, result.lines)]
+    analysis = analyse_file(result.tree, result.lines, options)  # the gates run once, in the analysis
+    result.socket_code = analysis.socket_code or bool(analysis.reports)
+    result.reports = [r for r in analysis.reports if not noqa_ignored(r, path, result.lines)]
     return result
 
 
@@ -80,29 +73,6 @@ def check_paths(
         if progress is not None:
             progress(number, len(files), path)
         yield check_file(path, options)
-
-
-def read_lines(path: str) -> List[str]:
-    """A file's lines as flake8 reads them."""
-    with open(path, "rb") as handle:
-        raw = handle.read()
-    try:
-        encoding, _ = tokenize.detect_encoding(iter(raw.splitlines(keepends=True)).__next__)
-        text = raw.decode(encoding)
-    except (SyntaxError, LookupError, UnicodeDecodeError):
-        text = raw.decode("latin-1")
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    # Line ends only, with universal newlines, as flake8 reads files:
-    # str.splitlines would also split at form feeds and shift `# noqa` lines.
-    return io.StringIO(text, newline=None).readlines()
-
-
-def noqa_ignored(report: Report, path: str, lines: Sequence[str]) -> bool:
-    """Whether flake8 would drop this report for a `# noqa` comment."""
-    physical = lines[report.line - 1] if 0 < report.line <= len(lines) else ""
-    violation = Violation(report.code, path, report.line, report.col + 1, report.text, physical)
-    return violation.is_inline_ignored(disable_noqa=False)
 
 
 def display_path(path: str) -> str:

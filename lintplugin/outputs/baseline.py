@@ -17,7 +17,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple
 
-from lintplugin.fingerprints import places
+from lintplugin.outputs.fingerprints import places
 
 DEFAULT_FILE = ".skt-baseline.json"
 FORMAT_VERSION = 1

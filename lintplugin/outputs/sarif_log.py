@@ -19,7 +19,7 @@ from typing import Dict, Optional, Tuple
 
 from lintplugin import __version__
 from lintplugin.catalogue import RULES, Rule, rule_link
-from lintplugin.fingerprints import Place, StatementIndex, normalise
+from lintplugin.outputs.fingerprints import Place, StatementIndex, normalise
 from lintplugin.pages import rule_page
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -146,7 +146,7 @@ class _Fingerprints:
 
 
 def _statement_index(filename: str) -> Optional[StatementIndex]:
-    from lintplugin.runner import read_lines
+    from lintplugin.outputs.flake8_files import read_lines
 
     try:
         lines = read_lines(filename)

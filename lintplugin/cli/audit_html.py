@@ -16,7 +16,7 @@ from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 from lintplugin import __version__
 from lintplugin.catalogue import RULES, rule_link
-from lintplugin.commands.audit import TOP_FILES, Audit, Finding, plural
+from lintplugin.cli.audit_summary import TOP_FILES, Audit, Finding, plural
 from lintplugin.pages import rule_page
 
 # --------------------------------------------------------------------------- the page

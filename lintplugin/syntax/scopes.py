@@ -8,25 +8,26 @@ their own). Rules read these facts; none of them walks the tree again.
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Dict, List, Optional, Union
 
 import libcst as cst
 
-FunctionNode = Union[cst.FunctionDef, cst.Lambda]
+from lintplugin.syntax.walk import all_parameters, dotted_name, syntax_children
+
+
+class BindingKind(enum.Enum):
+    IMPORT = "import"  # `qualified` holds the dotted name it stands for
+    VALUE = "value"  # `value` is the assigned expression (`index`: element of an unpacked tuple)
+    OTHER = "other"  # a parameter, loop target, augmented assignment...: not known
 
 
 @dataclass(frozen=True)
 class Binding:
-    """One way a name gets a value in a scope.
+    """One way a name gets a value in a scope."""
 
-    kind is "import" (qualified holds the dotted name it stands for),
-    "value" (value is the assigned expression; index picks an element when
-    a tuple was unpacked into names), or "other" (a parameter, loop target,
-    augmented assignment...: a value we do not try to know).
-    """
-
-    kind: str
+    kind: BindingKind
     qualified: Optional[str] = None
     value: Optional[cst.BaseExpression] = None
     index: Optional[int] = None
@@ -67,31 +68,6 @@ class Scope:
             scope = scope.parent
 
 
-def dotted_name(node: cst.CSTNode) -> Optional[str]:
-    """`a.b.c` as text, for Name/Attribute chains only (None for anything else)."""
-    parts = []
-    while isinstance(node, cst.Attribute):
-        parts.append(node.attr.value)
-        node = node.value
-    if not isinstance(node, cst.Name):
-        return None
-    parts.append(node.value)
-    return ".".join(reversed(parts))
-
-
-def bound_names(target: cst.CSTNode) -> List[str]:
-    """The names (and dotted attributes, `self.sock`) an assignment target binds."""
-    if isinstance(target, (cst.Tuple, cst.List)):
-        names: List[str] = []
-        for element in target.elements:
-            names.extend(bound_names(element.value))
-        return names
-    if isinstance(target, cst.StarredElement):
-        return bound_names(target.value)
-    name = dotted_name(target) if isinstance(target, (cst.Name, cst.Attribute)) else None
-    return [name] if name else []
-
-
 class ScopeCollector:
     """Builds the scope facts of a module in a single walk.
 
@@ -113,8 +89,6 @@ class ScopeCollector:
                     self._handlers[node_type] = getattr(self, name)
 
     def walk(self, module: cst.Module) -> None:
-        from lintplugin.sockets import syntax_children
-
         _LEAVE = object()
         handlers = self._handlers
         stack: List[object] = [module]
@@ -146,14 +120,14 @@ class ScopeCollector:
         self._push(self.module_scope)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.current.bind(node.name.value, Binding("other"))
+        self.current.bind(node.name.value, Binding(BindingKind.OTHER))
         scope = Scope(node=node, parent=self.current)
         self._push(scope)
-        for param in _all_params(node.params):
-            scope.bind(param.name.value, Binding("other"))
+        for param in all_parameters(node.params):
+            scope.bind(param.name.value, Binding(BindingKind.OTHER))
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self.current.bind(node.name.value, Binding("other"))
+        self.current.bind(node.name.value, Binding(BindingKind.OTHER))
         self._push(Scope(node=node, parent=self.current, is_class=True))
 
     def visit_Lambda(self, node: cst.Lambda) -> bool:
@@ -169,10 +143,10 @@ class ScopeCollector:
             if full is None:
                 continue
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                self.current.bind(alias.asname.name.value, Binding("import", qualified=full))
+                self.current.bind(alias.asname.name.value, Binding(BindingKind.IMPORT, qualified=full))
             else:
                 head = full.split(".", 1)[0]
-                self.current.bind(head, Binding("import", qualified=head))
+                self.current.bind(head, Binding(BindingKind.IMPORT, qualified=head))
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         if node.relative or node.module is None:
@@ -190,9 +164,9 @@ class ScopeCollector:
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                 local = alias.asname.name.value
             if module is None:
-                self.current.bind(local, Binding("other"))
+                self.current.bind(local, Binding(BindingKind.OTHER))
             else:
-                self.current.bind(local, Binding("import", qualified=f"{module}.{alias.name.value}"))
+                self.current.bind(local, Binding(BindingKind.IMPORT, qualified=f"{module}.{alias.name.value}"))
 
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
@@ -238,14 +212,14 @@ class ScopeCollector:
         # The name belongs to an enclosing function; an unknown binding
         # here keeps us from trusting a single assignment we can see.
         for item in node.names:
-            self.current.bind(item.name.value, Binding("other"))
+            self.current.bind(item.name.value, Binding(BindingKind.OTHER))
 
     def visit_Call(self, node: cst.Call) -> None:
         self.current.calls.append(node)
 
     def _bind_target(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
         if isinstance(target, cst.Name):
-            self._scope_for(target.value).bind(target.value, Binding("value", value=value))
+            self._scope_for(target.value).bind(target.value, Binding(BindingKind.VALUE, value=value))
         elif isinstance(target, cst.Attribute):
             dotted = dotted_name(target)
             if dotted is not None:
@@ -259,12 +233,12 @@ class ScopeCollector:
                     self._bind_unknown(inner)
                 else:
                     scope = self._scope_for(inner.value)
-                    scope.bind(inner.value, Binding("value", value=value, index=index))
+                    scope.bind(inner.value, Binding(BindingKind.VALUE, value=value, index=index))
         # attributes and subscripts bind no names
 
     def _bind_unknown(self, target: cst.CSTNode) -> None:
         if isinstance(target, cst.Name):
-            self._scope_for(target.value).bind(target.value, Binding("other"))
+            self._scope_for(target.value).bind(target.value, Binding(BindingKind.OTHER))
         elif isinstance(target, (cst.Tuple, cst.List)):
             for element in target.elements:
                 self._bind_unknown(element.value)
@@ -275,15 +249,6 @@ class ScopeCollector:
         if name in self.current.declared_global and self.module_scope is not None:
             return self.module_scope
         return self.current
-
-
-def _all_params(params: cst.Parameters) -> Sequence[cst.Param]:
-    found = list(params.posonly_params) + list(params.params) + list(params.kwonly_params)
-    if isinstance(params.star_arg, cst.Param):
-        found.append(params.star_arg)
-    if params.star_kwarg is not None:
-        found.append(params.star_kwarg)
-    return found
 
 
 def collect_scopes(module: cst.Module) -> List[Scope]:

@@ -16,11 +16,11 @@ import sys
 from collections import Counter
 from typing import Dict, List
 
-from lintplugin import baseline as store
-from lintplugin.commands.common import add_tree_arguments, settings_from
+from lintplugin.outputs import baseline as store
+from lintplugin.cli.common import add_tree_arguments, settings_from
 from lintplugin.config import Settings
-from lintplugin.engine import Options
-from lintplugin.runner import FileResult, check_file, check_paths, discover, display_path
+from lintplugin.types import Options
+from lintplugin.cli.runner import FileResult, check_file, check_paths, discover, display_path
 
 
 def register(commands) -> None:

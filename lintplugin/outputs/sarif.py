@@ -41,7 +41,7 @@ class SarifFormatter(BaseFormatter):
         """--benchmark text would corrupt the JSON document."""
 
     def stop(self) -> None:
-        from lintplugin.sarif_log import sarif_log
+        from lintplugin.outputs.sarif_log import sarif_log
 
         docs_url = getattr(self.options, "skt_docs_url", None)
         log = sarif_log(self.violations, os.getcwd(), docs_url)

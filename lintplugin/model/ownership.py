@@ -30,27 +30,35 @@ the number of paths through it.
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Set, Tuple
 
 import libcst as cst
 
-from lintplugin.flow.cfg import CFG, EXC, FALSE, NORMAL, RERAISE, TRUE
+from lintplugin.flow.cfg import CFG, EXC, EXITS, FALSE, NORMAL, NORMAL_EDGES, RERAISE, TRUE, NodeKind
 from lintplugin.flow.dataflow import BitTable, reachable, reaching_back, set_bits, solve
-from lintplugin.scopes import bound_names
-from lintplugin.sockets import Event, SocketModel
+from lintplugin.model.events import Event, EventKind, SocketModel
+from lintplugin.syntax.walk import is_none
 
-NORMAL_EDGES = (NORMAL, TRUE, FALSE)
 MAX_GUARDS = 4
-UNKNOWN, IS_NONE, NOT_NONE = 0, 1, 2
+UNKNOWN, IS_NONE, NOT_NONE = 0, 1, 2  # what a guard name holds on a path
 
 Valuation = Tuple[int, ...]
 
 
+class PathKind(enum.Enum):
+    """How a path on which the socket is open got there; each names a rule at a sink."""
+
+    NORMAL = "normal"  # no exception, no end-of-file since the acquisition: SKT105
+    ERR = "err"  # an exception left it open: SKT101
+    EOF = "eof"  # the end-of-file branch of a receive left it open: SKT102
+
+
 @dataclass(frozen=True)
 class PathClass:
-    kind: str  # "normal", "err", "eof"
-    site: object  # normal: (node, how); err: cfg node index; eof: receive call
+    kind: PathKind
+    site: object  # NORMAL: (node, how); ERR: cfg node index; EOF: receive call
     valuation: Valuation = ()
 
 
@@ -63,14 +71,13 @@ class Leak:
     normal: List[Tuple[cst.CSTNode, str]] = field(default_factory=list)  # acquisition sites
     errors: List[cst.CSTNode] = field(default_factory=list)  # exception sources
     eofs: List[cst.CSTNode] = field(default_factory=list)  # receive calls
-    sinks: Dict[Tuple[str, object], int] = field(default_factory=dict)  # (kind, site) -> sink node
+    sinks: Dict[Tuple[PathKind, object], int] = field(default_factory=dict)  # (kind, site) -> sink node
 
 
 class OwnershipAnalysis:
-    def __init__(self, model: SocketModel, sinks_at_exit: bool) -> None:
+    def __init__(self, model: SocketModel) -> None:
         self.model = model
         self.cfg: CFG = model.cfg
-        self.sinks_at_exit = sinks_at_exit
         self.owned = self._owned_names()
         self.slot = {name: index for index, name in enumerate(sorted(self.owned))}
         self._classes = BitTable()  # (socket name, PathClass) -> bit
@@ -92,7 +99,7 @@ class OwnershipAnalysis:
 
     def _owned_names(self) -> Set[str]:
         model = self.model
-        candidates = (set(model.acquired) | set(model.evidence)) - set(model.scope.declared_global)
+        candidates = set(model.sockets) - set(model.scope.declared_global)
         normal_reach = reachable(self.cfg, [self.cfg.entry], NORMAL_EDGES)
         owned = set()
         for name in candidates:
@@ -103,7 +110,7 @@ class OwnershipAnalysis:
         return owned
 
     def _closes(self, index: int, name: str) -> bool:
-        return any(e.kind == "close" and e.var == name for e in self.model.events[index].events)
+        return any(event.kind is EventKind.CLOSE for event in self.model.of(index, name))
 
     def _resolve_passes(self) -> Set[int]:
         """Calls given an owned socket that hand it on: no close of that same
@@ -112,34 +119,33 @@ class OwnershipAnalysis:
         for name in self.owned:
             closing = [index for index in range(len(self.cfg.nodes)) if self._closes(index, name)]
             rebinding = {
-                index for index, events in enumerate(self.model.events)
-                if any(e.var == name and e.kind in ("acquire", "rebind") for e in events.events)
-            } | {
-                node.index for node in self.cfg.nodes
-                if node.kind == "for" and name in bound_names(node.cst.target)
+                index for index in range(len(self.cfg.nodes))
+                if any(event.kind in (EventKind.ACQUIRE, EventKind.REBIND) for event in self.model.of(index, name))
             }
             closes_later = reaching_back(self.cfg, closing, NORMAL_EDGES, blocked=rebinding)
             for index, events in enumerate(self.model.events):
                 for event in events.events:
-                    if event.kind == "pass" and event.var == name:
+                    if event.kind is EventKind.PASS and event.var == name:
                         if not any(closes_later[target] for target, kind in self.cfg.nodes[index].succ
                                    if kind in NORMAL_EDGES):
                             handoffs.add(id(event.node))
         return handoffs
 
     def is_handoff(self, event: Event) -> bool:
-        return event.kind == "handoff" or (event.kind == "pass" and id(event.node) in self._handoff_calls)
+        return event.kind is EventKind.HANDOFF or (
+            event.kind is EventKind.PASS and id(event.node) in self._handoff_calls)
 
     def is_source(self, event: Event) -> bool:
-        return event.kind == "source" or (event.kind == "pass" and id(event.node) not in self._handoff_calls)
+        return event.kind is EventKind.SOURCE or (
+            event.kind is EventKind.PASS and id(event.node) not in self._handoff_calls)
 
     # -- guards ---------------------------------------------------------
 
     def _guard_names(self) -> List[str]:
         """Names tested against None that the function also sets to None."""
         set_to_none = {
-            name for bindings in self.model.node_bindings for name, value in bindings
-            if isinstance(name, str) and _is_none(value)
+            bound.target for bindings in self.model.node_bindings for bound in bindings
+            if isinstance(bound.target, str) and is_none(bound.value)
         }
         guards: Dict[str, None] = {}  # insertion-ordered set
         for events in self.model.events:
@@ -154,13 +160,14 @@ class OwnershipAnalysis:
             return []
         node = self.cfg.nodes[index]
         found = []
-        for name, value in self.model.node_bindings[index]:
-            position = self._guard_index.get(name) if isinstance(name, str) else None
+        for bound in self.model.node_bindings[index]:
+            value = bound.value
+            position = self._guard_index.get(bound.target) if isinstance(bound.target, str) else None
             if position is None:
                 continue
-            if _is_none(value):
+            if is_none(value):
                 found.append((position, IS_NONE))
-            elif node.kind == "handler" or self.model.acquisition(value) is not None or _is_literal(value):
+            elif node.kind is NodeKind.HANDLER or self.model.acquisition(value) is not None or _is_literal(value):
                 found.append((position, NOT_NONE))
             else:
                 found.append((position, UNKNOWN))
@@ -207,15 +214,21 @@ class OwnershipAnalysis:
 
     def _prepare_data_slots(self) -> None:
         base = len(self.slot)
+        for event in self._data_receives():
+            for name in event.into:
+                if event.var in self.owned and name not in self.data_slots:
+                    self.data_slots[name] = base + len(self.data_slots)
+            if id(event.node) not in self._receive_ids:
+                self._receive_ids[id(event.node)] = len(self._receives)
+                self._receives.append((event.node, event.var))
+
+    def _data_receives(self):
+        """Receives whose bytes are bound to names (`data = conn.recv(n)`):
+        an end-of-file test on such a name is a test of that receive."""
         for events in self.model.events:
             for event in events.events:
-                if event.kind != "data":
-                    continue
-                if event.var in self.owned and event.detail not in self.data_slots:
-                    self.data_slots[event.detail] = base + len(self.data_slots)
-                if id(event.node) not in self._receive_ids:
-                    self._receive_ids[id(event.node)] = len(self._receives)
-                    self._receives.append((event.node, event.var))
+                if event.kind is EventKind.RECEIVE and event.into and not event.accumulates:
+                    yield event
 
     # -- the dataflow ---------------------------------------------------
 
@@ -229,12 +242,12 @@ class OwnershipAnalysis:
             # A parameter the function rebinds to a socket of its own is not
             # owned as a parameter: the socket it creates is what it owns.
             if name in self.model.params and name not in self.model.acquired:
-                initial[self.slot[name]] = self._bit(name, PathClass("normal", (None, "parameter"), start))
+                initial[self.slot[name]] = self._bit(name, PathClass(PathKind.NORMAL, (None, "parameter"), start))
         solve(self.cfg, len(initial), tuple(initial), self._transfer, self._edge_filter)
 
     def _edge_filter(self, source: int, target: int, kind: int, state):
         node = self.cfg.nodes[target]
-        if kind == EXC and node.kind == "handler" and node.info.retry_only:
+        if kind == EXC and node.kind is NodeKind.HANDLER and node.handler.retry_only:
             # A non-blocking retry: the event loop still holds the socket.
             cleared = [0] * len(state)
             cleared[self.paths_slot] = state[self.paths_slot]
@@ -246,10 +259,9 @@ class OwnershipAnalysis:
         node = self.cfg.nodes[index]
         node_events = self.model.events[index]
         outputs = {}
-        if node.kind in ("exit", "raise_exit"):
-            if self.sinks_at_exit:
-                for name in self.owned:
-                    self._sink(values, name, index)
+        if node.kind in EXITS:
+            for name in self.owned:
+                self._sink(values, name, index)
             return outputs
         outputs[EXC] = tuple(self._exception_state(values, node_events, index))
         after = self._apply(values, node_events.events, index)
@@ -283,18 +295,18 @@ class OwnershipAnalysis:
         exc[self.paths_slot] = values[self.paths_slot]
         for name, slot in self.data_slots.items():
             exc[slot] = values[slot]
-        raise_statement = self.cfg.nodes[index].kind == "raise"
+        raise_statement = self.cfg.nodes[index].kind is NodeKind.RAISE
         # An exception makes every open path an error path of *that*
         # exception (the one that leaves the socket open). A `raise`
         # statement re-classes only normal paths: a bare re-raise keeps
         # blaming the call that failed, and raising on end-of-file is SKT102.
-        kinds = ("normal",) if raise_statement else ("normal", "err", "eof")
+        kinds = (PathKind.NORMAL,) if raise_statement else tuple(PathKind)
         for name in {e.var for e in node_events.events if self.is_source(e)}:
             slot = self.slot.get(name)
             if slot is None or not values[slot]:
                 continue
             exc[slot] = self._collapse(
-                name, values[slot], kinds, lambda valuation: PathClass("err", index, valuation)
+                name, values[slot], kinds, lambda valuation: PathClass(PathKind.ERR, index, valuation)
             )
         return exc
 
@@ -304,14 +316,14 @@ class OwnershipAnalysis:
             name = event.var
             slot = self.slot.get(name)
             kind = event.kind
-            if kind == "close" or self.is_handoff(event):
+            if kind is EventKind.CLOSE or self.is_handoff(event):
                 if slot is not None:
                     after[slot] = 0
-            elif kind == "acquire":
+            elif kind is EventKind.ACQUIRE:
                 if slot is not None:
                     self._sink(after, name, index)
-                    after[slot] = self._fresh(name, (event.node, event.detail), after)
-            elif kind == "rebind":
+                    after[slot] = self._fresh(name, (event.node, event.how), after)
+            elif kind is EventKind.REBIND:
                 if slot is not None:
                     self._sink(after, name, index)
                     after[slot] = 0
@@ -320,19 +332,20 @@ class OwnershipAnalysis:
                         # a socket it got from another call, and closes somewhere
                         after[slot] = self._fresh(name, (value, "obtained"), after)
                         self.obtained.setdefault(name, value)
-            elif kind == "move":
+            elif kind is EventKind.MOVE:
                 target = self.slot.get(event.other)
                 if target is not None and target != slot:
                     self._sink(after, event.other, index)
                     after[target] = self._reclass(event.other, after[slot], lambda c: c) if slot is not None else 0
                 if slot is not None:
                     after[slot] = 0
-            elif kind == "data":
-                data_slot = self.data_slots.get(event.detail)
-                if data_slot is not None:
-                    after[data_slot] = 1 << self._receive_ids[id(event.node)]
-            elif kind == "data_clear":
-                data_slot = self.data_slots.get(event.detail)
+            elif kind is EventKind.RECEIVE and event.into and not event.accumulates:
+                for data in event.into:
+                    data_slot = self.data_slots.get(data)
+                    if data_slot is not None:
+                        after[data_slot] = 1 << self._receive_ids[id(event.node)]
+            elif kind is EventKind.DATA_CLEAR:
+                data_slot = self.data_slots.get(event.other)
                 if data_slot is not None:
                     after[data_slot] = 0
         return after
@@ -341,7 +354,7 @@ class OwnershipAnalysis:
         """A newly acquired socket: open on every path reaching here, per valuation."""
         bits = 0
         for valuation in self._valuations.each(state[self.paths_slot]):
-            bits |= self._bit(name, PathClass("normal", site, valuation))
+            bits |= self._bit(name, PathClass(PathKind.NORMAL, site, valuation))
         return bits
 
     def _set_guard(self, state: List[int], position: int, value: int) -> None:
@@ -398,7 +411,8 @@ class OwnershipAnalysis:
             if slot is None or not result[slot] or name in self.model.datagram:
                 continue
             result[slot] = self._collapse(
-                name, result[slot], ("normal",), lambda valuation, call=call: PathClass("eof", call, valuation)
+                name, result[slot], (PathKind.NORMAL,),
+                lambda valuation, call=call: PathClass(PathKind.EOF, call, valuation),
             )
         return result
 
@@ -416,11 +430,11 @@ class OwnershipAnalysis:
             for bit in set_bits(self.leaked[name]):
                 path_class = self._classes.values[bit][1]
                 leak.sinks.setdefault((path_class.kind, path_class.site), self.leak_sinks.get((name, bit)))
-                if path_class.kind == "normal":
+                if path_class.kind is PathKind.NORMAL:
                     site, how = path_class.site
                     if site is not None and how not in ("obtained", "parameter") and path_class.site not in leak.normal:
                         leak.normal.append(path_class.site)
-                elif path_class.kind == "err":
+                elif path_class.kind is PathKind.ERR:
                     call = self._first_source_call(path_class.site, name)
                     errors[id(call)] = call
                 else:
@@ -430,7 +444,7 @@ class OwnershipAnalysis:
             found.append(leak)
         return found
 
-    def sink_of(self, leak: Leak, kind: str, site) -> Optional[int]:
+    def sink_of(self, leak: Leak, kind: PathKind, site) -> Optional[int]:
         return leak.sinks.get((kind, site))
 
     def _first_source_call(self, node_index: int, name: str) -> cst.CSTNode:
@@ -450,10 +464,6 @@ def _is_call(value) -> bool:
     if isinstance(value, cst.Await):
         value = value.expression
     return isinstance(value, cst.Call)
-
-
-def _is_none(value) -> bool:
-    return isinstance(value, cst.Name) and value.value == "None"
 
 
 def _is_literal(value) -> bool:

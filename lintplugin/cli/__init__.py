@@ -15,7 +15,7 @@ from typing import List, Optional
 
 from lintplugin import __version__
 from lintplugin.catalogue import RULES, Rule
-from lintplugin.commands import audit, baseline
+from lintplugin.cli import audit, baseline
 from lintplugin.pages import rule_page
 
 

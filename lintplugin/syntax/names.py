@@ -18,7 +18,7 @@ from typing import Any, FrozenSet, Optional, Tuple
 
 import libcst as cst
 
-from lintplugin.scopes import Binding, Scope
+from lintplugin.syntax.scopes import Binding, BindingKind, Scope
 
 NOT_CONSTANT: Any = object()
 _MAX_DEPTH = 12  # alias chains longer than this are not followed
@@ -49,7 +49,7 @@ def single_binding(name: str, scope: Scope) -> Tuple[Optional[Binding], Optional
             return None, None
         for module in candidate.star_imports:
             if name in module_exports(module):
-                return Binding("import", qualified=f"{module}.{name}"), candidate
+                return Binding(BindingKind.IMPORT, qualified=f"{module}.{name}"), candidate
     return None, None
 
 
@@ -59,7 +59,7 @@ def defining_expression(node: cst.BaseExpression, scope: Scope) -> Tuple[cst.Bas
         if not isinstance(node, cst.Name):
             break
         binding, where = single_binding(node.value, scope)
-        if binding is None or binding.kind != "value" or binding.index is not None:
+        if binding is None or binding.kind is not BindingKind.VALUE or binding.index is not None:
             break
         node, scope = binding.value, where
     return node, scope
@@ -72,9 +72,9 @@ def qualified_name(node: cst.BaseExpression, scope: Scope, depth: int = 0) -> Op
         binding, where = single_binding(node.value, scope)
         if binding is None:
             return None
-        if binding.kind == "import":
+        if binding.kind is BindingKind.IMPORT:
             return binding.qualified
-        if binding.kind == "value" and binding.index is None and binding.value is not None:
+        if binding.kind is BindingKind.VALUE and binding.index is None and binding.value is not None:
             return qualified_name(binding.value, where, depth + 1)
         return None
     if isinstance(node, cst.Attribute):
@@ -126,7 +126,7 @@ def _unary(operator: cst.BaseUnaryOp, operand: int) -> Any:
 
 def _name_value(name: str, scope: Scope, depth: int) -> Any:
     binding, where = single_binding(name, scope)
-    if binding is None or binding.kind != "value" or binding.value is None:
+    if binding is None or binding.kind is not BindingKind.VALUE or binding.value is None:
         return NOT_CONSTANT
     value = constant_value(binding.value, where, depth + 1)
     if binding.index is None:
@@ -187,7 +187,7 @@ def _struct_constructor(node: cst.BaseExpression, scope: Scope, depth: int) -> O
     """The `struct.Struct(fmt)` call `node` is, directly or through one name."""
     if isinstance(node, cst.Name):
         binding, where = single_binding(node.value, scope)
-        if binding is None or binding.kind != "value" or binding.index is not None:
+        if binding is None or binding.kind is not BindingKind.VALUE or binding.index is not None:
             return None
         node, scope = binding.value, where
     if isinstance(node, cst.Call) and qualified_name(node.func, scope) == "struct.Struct":

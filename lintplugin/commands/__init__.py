@@ -1,1 +1,0 @@
-"""The `lintplugin` subcommands that check trees (baseline, audit)."""

@@ -1,0 +1,146 @@
+"""Branch tests the rules understand: end-of-file tests and None-tests.
+
+An end-of-file test is true (or false) when a receive returned b'' (or 0
+bytes): `not data`, `data == b''`, `len(data) == 0`, `n <= 0`, or the receive
+itself as the test (`while conn.recv(4096):`, walrus loops). A None-test
+says on which branch a name holds None (`if sock is not None:`). Both are
+decided from the syntax of the test alone; which receive assigned a data
+name is the event model's business.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, List, Optional, Tuple
+
+import libcst as cst
+
+from lintplugin.flow.cfg import FALSE, TRUE
+from lintplugin.syntax.walk import is_empty_string, is_integer, is_none
+
+# receive_of(expression) -> (socket, call) when the expression is a receive
+ReceiveOf = Callable[[cst.BaseExpression], Optional[Tuple[str, cst.Call]]]
+
+
+@dataclass
+class EofTest:
+    """A branch test that is true (or false) when a receive returned b''."""
+
+    data: Optional[str]  # the data name tested, or None when the receive is in the test
+    eof_edge: int  # TRUE or FALSE: the edge taken on end-of-file
+    receive: Optional[cst.Call] = None  # when the receive call sits in the test itself
+    socket: Optional[str] = None
+
+
+def no_receive(expression: cst.BaseExpression) -> None:
+    """For questions about data names only."""
+    return None
+
+
+def eof_test(test: cst.BaseExpression, receive_of: ReceiveOf = no_receive) -> Optional[EofTest]:
+    """Which edge of `test` is taken when the tested receive returned end-of-file."""
+    # `x := conn.recv(n)` or a bare `conn.recv(n)` as the whole test: false on b''
+    inner = test.value if isinstance(test, cst.NamedExpr) else test
+    data = test.target.value if isinstance(test, cst.NamedExpr) and isinstance(test.target, cst.Name) else None
+    received = receive_of(inner)
+    if received is not None:
+        return EofTest(data=data, eof_edge=FALSE, receive=received[1], socket=received[0])
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        flipped = eof_test(test.expression, receive_of)
+        if flipped is not None and flipped.receive is not None:
+            # `if not conn.recv(1):` / `if not (data := conn.recv(n)):`
+            flipped.eof_edge = TRUE if flipped.eof_edge == FALSE else FALSE
+            return flipped
+    truthiness = _tested_name(test)
+    if truthiness is not None:
+        name, eof_when_true = truthiness
+        return EofTest(data=name, eof_edge=TRUE if eof_when_true else FALSE)
+    if isinstance(test, cst.BooleanOperation):
+        # `a or not data`: end-of-file makes the whole test true; `a and data`:
+        # false. The other combination (`isinstance(data, bytes) and
+        # len(data) == 0`) is what the author meant as the end-of-file branch.
+        certain = TRUE if isinstance(test.operator, cst.Or) else FALSE
+        parts = [eof_test(side, receive_of) for side in (test.left, test.right)]
+        parts = [part for part in parts if part is not None]
+        for part in parts:
+            if part.eof_edge == certain:
+                return part
+        return parts[0] if parts else None
+    return None
+
+
+def none_tests(test: cst.BaseExpression) -> List[Tuple[str, int]]:
+    """(name, edge on which `name` is None) for `x is None`, `x is not None`,
+    `x`, `not x` and `and`-chains of them (`if sock is not None and ...:`)."""
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+        # the false edge of `a and b` says nothing certain about either side
+        return [(name, edge) for name, edge in none_tests(test.left) + none_tests(test.right) if edge == FALSE]
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.Or):
+        return [(name, edge) for name, edge in none_tests(test.left) + none_tests(test.right) if edge == TRUE]
+    if isinstance(test, cst.Name) and test.value not in ("True", "False", "None"):
+        return [(test.value, FALSE)]
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return [(name, TRUE if edge == FALSE else FALSE) for name, edge in none_tests(test.expression)]
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        target = test.comparisons[0]
+        left, right = test.left, target.comparator
+        subject = left if is_none(right) else right if is_none(left) else None
+        if isinstance(subject, cst.Name):
+            if isinstance(target.operator, (cst.Is, cst.Equal)):
+                return [(subject.value, TRUE)]
+            if isinstance(target.operator, (cst.IsNot, cst.NotEqual)):
+                return [(subject.value, FALSE)]
+    return []
+
+
+def _tested_name(test: cst.BaseExpression) -> Optional[Tuple[str, bool]]:
+    """(name, True) when `test` is true on an empty value, (name, False) when false."""
+    if isinstance(test, cst.Name):
+        return test.value, False  # `if data:` is false on b''
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        inner = _tested_name(test.expression)
+        if inner is not None:
+            return inner[0], not inner[1]
+        return None
+    length = _length_of(test)
+    if length is not None:
+        return length, False  # `if len(data):`
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        return _compared_name(test)
+    return None
+
+
+def _compared_name(test: cst.Comparison) -> Optional[Tuple[str, bool]]:
+    target = test.comparisons[0]
+    left, right, op = test.left, target.comparator, target.operator
+    for subject, other, flipped in ((left, right, False), (right, left, True)):
+        name = subject.value if isinstance(subject, cst.Name) else _length_of(subject)
+        if name is None:
+            continue
+        empty = is_empty_string(other)
+        zero = is_integer(other, "0", "0x0")
+        is_length = not isinstance(subject, cst.Name)
+        if isinstance(op, (cst.Equal, cst.Is)) and (empty or zero):
+            return name, True
+        if isinstance(op, (cst.NotEqual, cst.IsNot)) and (empty or zero):
+            return name, False
+        if (is_length or zero) and not flipped:
+            if isinstance(op, cst.GreaterThan) and zero:
+                return name, False  # len(data) > 0
+            if isinstance(op, cst.LessThan) and is_integer(other, "1"):
+                return name, True  # len(data) < 1
+            if isinstance(op, cst.LessThanEqual) and zero:
+                return name, True  # n <= 0
+    return None
+
+
+def _length_of(node: cst.BaseExpression) -> Optional[str]:
+    if (
+        isinstance(node, cst.Call)
+        and isinstance(node.func, cst.Name)
+        and node.func.value == "len"
+        and len(node.args) == 1
+        and isinstance(node.args[0].value, cst.Name)
+    ):
+        return node.args[0].value.value
+    return None

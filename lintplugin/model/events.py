@@ -1,0 +1,544 @@
+"""What socket code does, node by node: the one event model every rule reads.
+
+For one function (or the module body) and its control-flow graph, the model
+decides which expressions hold sockets (names, and attributes such as
+`self.sock`) and, for every CFG node, what the node does to each of them:
+acquire, close, hand on, rebind, raise on it (an exception source), receive
+from it, send on it, shut it down; and what the node does to the whole
+function (sleep) or to received data (test it for end-of-file). Each call is
+classified here once; the ownership dataflow (SKT101/102/105), the receive
+loop rules (SKT103/104) and the graceful-close family (SKT3xx) all read these
+events and never look at a call's syntax again.
+
+Ownership follows rules-spec.md: a function owns what it acquires, and a
+parameter (or a socket from another call) that it closes on a normal path.
+Attributes are tracked for the rules that judge any socket expression, and
+never owned.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Dict, FrozenSet, Iterator, List, Optional, Set, Tuple
+
+import libcst as cst
+
+from lintplugin.flow.cfg import CFG, Node, NodeKind
+from lintplugin.model.calls import acquisition, is_datagram, is_socket_call, reads_to_end, shutdown_how
+from lintplugin.model.conditions import EofTest, eof_test, none_tests
+from lintplugin.model.node_syntax import Bound, captured_names, escaping_names, node_bindings, node_calls
+from lintplugin.model.vocabulary import (
+    ACQUIRING_FUNCTIONS,
+    CONNECT_METHODS,
+    CONTAINER_METHODS,
+    EXIT_STACK_METHODS,
+    FILE_IO_METHODS,
+    FILE_READ_METHODS,
+    RECEIVE_METHODS,
+    RECEIVING_HELPER_WORDS,
+    SELECTOR_METHODS,
+    SEND_METHODS,
+    SENDING_HELPER_WORDS,
+    SOCKET_TYPES,
+    SOURCE_METHODS,
+    STREAM_RECEIVE_METHODS,
+    WRAPPING_METHODS,
+    closes_by_name,
+    is_shutdown_helper,
+    is_sleep,
+    looks_without_io,
+)
+from lintplugin.syntax.names import qualified_name
+from lintplugin.syntax.scopes import Scope
+from lintplugin.syntax.walk import dotted_name, method_of, named_parameters, unawaited
+
+
+class EventKind(enum.Enum):
+    ACQUIRE = "acquire"  # `var` now holds a new socket (`how`: created, accepted, connected, wrapped)
+    REBIND = "rebind"  # `var` now holds something else
+    MOVE = "move"  # the socket in `var` now lives in `other` (`b = a`, ssl wrapping)
+    CLOSE = "close"  # `closing` says how
+    HANDOFF = "handoff"  # someone else holds it now: returned, yielded, stored, registered, detached
+    PASS = "pass"  # given to a callable: handed on unless this function closes it later (then it is I/O)
+    SOURCE = "source"  # the node can raise an OSError for `var`
+    RECEIVE = "receive"
+    SEND = "send"
+    SHUTDOWN = "shutdown"  # `how`: SHUT_WR, SHUT_RDWR, SHUT_RD, "?" or "helper"
+    SLEEP = "sleep"  # for the whole function (`var` is "")
+    DATA_CLEAR = "data_clear"  # the name in `other` no longer holds received data
+
+
+class Closing(enum.Enum):
+    CALL = "close()"  # var.close()
+    WITH = "with"  # the exit of a `with` block that holds it
+    HELPER = "helper"  # closed by a call named for it: var.handle_close(), _force_close(var), closing(var), ...
+
+
+class HelperRole(enum.Enum):
+    """What a helper given the socket does with it, by its name (SKT3xx)."""
+
+    SENDS = "sends"  # reply(conn, ...), send_response(conn)
+    RECEIVES = "receives"  # read_request(conn)
+    UNKNOWN = "unknown"
+
+
+@dataclass
+class Event:
+    kind: EventKind
+    var: str  # the socket expression: a name, an attribute chain (`self.sock`), or "" for SLEEP
+    node: Optional[cst.CSTNode] = None  # the call (or statement) it comes from
+    method: Optional[str] = None  # the socket (or makefile object) method called on `var`
+    argument: bool = False  # `var` is passed to the call rather than being its receiver
+    how: str = ""  # ACQUIRE: how it was acquired; SHUTDOWN: which way
+    closing: Optional[Closing] = None
+    role: Optional[HelperRole] = None  # PASS: what the helper does, by its name
+    other: Optional[str] = None  # MOVE: where the socket moves; DATA_CLEAR: the name cleared
+    file: bool = False  # through a makefile() object (`rfile.readline()`, `s.makefile().read()`)
+    chained: bool = False  # through a makefile() made in the same expression
+    into: Tuple[str, ...] = ()  # RECEIVE: the names the received bytes are bound to
+    accumulates: bool = False  # RECEIVE: `buf += sock.recv(n)`
+    to_end: bool = False  # RECEIVE: a read until end-of-file (`makefile().read()`)
+
+
+@dataclass
+class NodeEvents:
+    events: List[Event] = field(default_factory=list)
+    eof: Optional[EofTest] = None
+    # (name, edge kind on which the name is None): `if sock is not None:`
+    none_tests: List[Tuple[str, int]] = field(default_factory=list)
+
+
+class SocketModel:
+    """Which expressions are sockets in one scope, and what each CFG node does to them."""
+
+    def __init__(self, scope: Scope, cfg: CFG, datagram_attributes: FrozenSet[str] = frozenset()) -> None:
+        self.scope = scope
+        self.cfg = cfg
+        # `self._sock = socket.socket(AF_INET, SOCK_DGRAM)` anywhere in the file
+        self.datagram_attributes = datagram_attributes
+        self.is_module = isinstance(scope.node, cst.Module)
+        self.params = [param.name.value for param in _parameters(scope.node)]
+        self.makefiles: Dict[str, str] = {}  # file name -> socket name
+        self.acquired: Dict[str, List[Tuple[cst.CSTNode, str]]] = {}
+        self.evidence: Set[str] = set()  # names used as sockets
+        self.attributes: Set[str] = set()  # attribute chains used as sockets (`self.sock`)
+        self.datagram: Set[str] = set()
+        # Every call and binding of each node, once.
+        self.node_calls: List[List[cst.Call]] = [node_calls(node) for node in cfg.nodes]
+        self.node_bindings: List[List[Bound]] = [node_bindings(node) for node in cfg.nodes]
+        self._collect_names()
+        self.sockets: FrozenSet[str] = frozenset(self.acquired) | frozenset(self.evidence)  # names
+        self.tracked: FrozenSet[str] = self.sockets | frozenset(self.attributes)
+        self._received_into = self._receive_bindings()
+        self.receive_calls: Dict[int, Event] = {}  # id(call) -> its RECEIVE event
+        self.events: List[NodeEvents] = [self._node_events(node) for node in cfg.nodes]
+
+    # -- which expressions are sockets -------------------------------------
+
+    def _collect_names(self) -> None:
+        self.evidence.update(_annotated_sockets(self.scope.node, self.scope))
+        for node in self.cfg.nodes:
+            for bound in self.node_bindings[node.index]:
+                if isinstance(bound.target, str):
+                    self._note_binding(bound.target, bound.value)
+            for call in self.node_calls[node.index]:
+                method = method_of(call)
+                if method is not None and is_socket_call(method, call):
+                    receiver = dotted_name(call.func.value)
+                    if receiver is not None:
+                        (self.evidence if "." not in receiver else self.attributes).add(receiver)
+        for name in list(self.acquired):
+            for value, _ in self.acquired[name]:
+                if isinstance(value, cst.Call) and method_of(value) == "accept":
+                    owner = _receiver_name(value)
+                    if owner is not None:
+                        self.evidence.add(owner)
+        self.evidence.difference_update(self.makefiles)
+        self.evidence.discard("self")
+        self.evidence.discard("cls")  # a class's own recv() method: a wrapper, not the socket
+
+    def _note_binding(self, name: str, value: Optional[cst.BaseExpression]) -> None:
+        how = acquisition(value, self.scope)
+        if how is not None:
+            self.acquired.setdefault(name, []).append((value, how))
+            if is_datagram(value, self.scope):
+                self.datagram.add(name)
+        elif isinstance(value, cst.Call) and method_of(value) == "makefile":
+            owner = _receiver_name(value)
+            if owner is not None:
+                self.makefiles[name] = owner
+
+    def is_datagram(self, var: str) -> bool:
+        """Datagram sockets have no end-of-file and no teardown."""
+        return var in self.datagram or var in self.datagram_attributes
+
+    def wrapped_socket(self, value) -> Optional[str]:
+        """`raw` in `ctx.wrap_socket(raw, ...)`: the wrapper takes the socket over."""
+        if (
+            isinstance(value, cst.Call)
+            and method_of(value) in WRAPPING_METHODS
+            and value.args
+            and isinstance(value.args[0].value, cst.Name)
+            and value.args[0].value.value in self.sockets
+        ):
+            return value.args[0].value.value
+        return None
+
+    def origin(self, name: str, seen=()) -> Tuple[Optional[cst.CSTNode], str]:
+        """Where the socket a name holds was acquired: for an ssl wrapper,
+        where the raw socket was (they are one socket for reporting)."""
+        for value, how in self.acquired.get(name, []):
+            wrapped = self.wrapped_socket(value)
+            if wrapped is not None and wrapped not in seen:
+                return self.origin(wrapped, seen + (name,))
+            return value, how
+        return None, "parameter"
+
+    def acquisition(self, value: Optional[cst.BaseExpression]) -> Optional[str]:
+        return acquisition(value, self.scope)
+
+    # -- questions the rules ask of a node, answered from its events ---------
+
+    def of(self, index: int, var: str) -> Iterator[Event]:
+        return (event for event in self.events[index].events if event.var == var)
+
+    def closes(self, index: int, var: str) -> bool:
+        """Whether node `index` closes (or detaches) the socket `var`."""
+        return any(
+            event.kind is EventKind.CLOSE or (event.kind is EventKind.HANDOFF and event.method == "detach")
+            for event in self.of(index, var)
+        )
+
+    def rebinds(self, index: int, var: str) -> bool:
+        """Whether node `index` binds `var` to something new."""
+        for event in self.events[index].events:
+            if event.var == var and event.kind in (EventKind.ACQUIRE, EventKind.REBIND):
+                return True
+            if event.kind is EventKind.MOVE and event.other == var:
+                return True
+        return False
+
+    def uses(self, index: int, var: str) -> bool:
+        """Whether node `index` calls an I/O method of `var` or of its makefile()."""
+        return any(
+            event.kind is EventKind.SOURCE and event.method is not None and not event.argument
+            for event in self.of(index, var)
+        )
+
+    def is_stream_receive(self, event: Event) -> bool:
+        """A receive that returns b'' at end-of-file on a stream socket."""
+        if event.kind is not EventKind.RECEIVE or self.is_datagram(event.var):
+            return False
+        return event.file or event.method in STREAM_RECEIVE_METHODS
+
+    def stream_receives(self, index: int) -> Iterator[Event]:
+        return (event for event in self.events[index].events if self.is_stream_receive(event))
+
+    def connects(self, var: str) -> bool:
+        """Whether this function connects `var` itself (a client socket)."""
+        if any(how == "connected" for _, how in self.acquired.get(var, ())):
+            return True
+        return any(
+            event.var == var and event.kind is EventKind.SOURCE and event.method in CONNECT_METHODS
+            for events in self.events for event in events.events
+        )
+
+    def receive_of(self, expression: cst.BaseExpression) -> Optional[Tuple[str, cst.Call]]:
+        """(socket, call) when `expression` is a receive (awaited or not)."""
+        value = unawaited(expression)
+        event = self.receive_calls.get(id(value)) if isinstance(value, cst.Call) else None
+        return (event.var, value) if event is not None else None
+
+    # -- events per node ------------------------------------------------
+
+    def _node_events(self, node: Node) -> NodeEvents:
+        result = NodeEvents()
+        if node.cst is None or node.kind in (NodeKind.ENTRY, NodeKind.EXIT, NodeKind.RAISE_EXIT,
+                                             NodeKind.FINALLY, NodeKind.BREAK, NodeKind.CONTINUE):
+            return result
+        if node.kind is NodeKind.WITH_EXIT:
+            result.events.extend(self._with_exit_events(node.cst))
+            return result
+        events = result.events
+        for call in self.node_calls[node.index]:
+            events.extend(self._call_events(call, node))
+        if node.kind is NodeKind.RAISE:
+            events.extend(Event(EventKind.SOURCE, name, node.cst) for name in sorted(self.sockets))
+        if node.kind is NodeKind.FOR:
+            owner = self._socket_behind(dotted_name(node.statement.iter))
+            if owner is not None and "." not in owner:
+                events.append(Event(EventKind.SOURCE, owner, node.statement.iter))
+        for name in escaping_names(node):
+            if name in self.sockets:
+                events.append(Event(EventKind.HANDOFF, name, node.cst))
+        for bound in self.node_bindings[node.index]:
+            events.extend(self._binding_events(bound, node))
+        if self.sockets:
+            for name in captured_names(node, self.sockets):
+                events.append(Event(EventKind.HANDOFF, name, node.cst))
+        if node.kind is NodeKind.TEST:
+            result.eof = eof_test(node.cst, self.receive_of)
+            result.none_tests = none_tests(node.cst)
+        return result
+
+    def _socket_behind(self, receiver: Optional[str]) -> Optional[str]:
+        """The socket an expression stands for: itself, or the socket of a makefile() object."""
+        if receiver is None:
+            return None
+        if receiver in self.tracked:
+            return receiver
+        return self.makefiles.get(receiver)
+
+    def _call_events(self, call: cst.Call, node: Node) -> Iterator[Event]:
+        func = call.func
+        if isinstance(func, cst.Attribute):
+            method = func.attr.value
+            if isinstance(func.value, cst.Call) and method_of(func.value) == "makefile":
+                yield from self._inline_file_events(func.value, method, call)
+                return
+            receiver = dotted_name(func.value)
+            owner = self._socket_behind(receiver)
+            if owner is not None:
+                if receiver in self.makefiles:
+                    yield from self._file_events(owner, method, call)
+                else:
+                    yield from self._method_events(owner, method, call)
+                return
+        function = qualified_name(func, self.scope) or dotted_name(func) or ""
+        if is_sleep(function):
+            yield Event(EventKind.SLEEP, "", call)
+            return
+        for name in self._sockets_in_arguments(call):
+            yield from self._argument_events(name, call, node)
+        yield from self._closing_callbacks(call)
+        yield from self._closing_helper_on_self(call)
+
+    def _inline_file_events(self, makefile: cst.Call, method: str, call: cst.Call) -> Iterator[Event]:
+        """`conn.makefile("rb").readline()`: a receive through a file made on the spot."""
+        owner = dotted_name(makefile.func.value)
+        if owner in self.tracked and method in FILE_READ_METHODS:
+            yield self._receive(owner, method, call, file=True, chained=True)
+
+    def _file_events(self, owner: str, method: str, call: cst.Call) -> Iterator[Event]:
+        """A makefile() object's reads and writes are I/O on its socket."""
+        if method not in FILE_IO_METHODS:
+            return
+        yield Event(EventKind.SOURCE, owner, call, method=method, file=True)
+        if method in FILE_READ_METHODS:
+            yield self._receive(owner, method, call, file=True)
+        else:
+            yield Event(EventKind.SEND, owner, call, method=method, file=True)
+
+    def _method_events(self, owner: str, method: str, call: cst.Call) -> Iterator[Event]:
+        if method in SOURCE_METHODS:
+            yield Event(EventKind.SOURCE, owner, call, method=method)
+        if method in RECEIVE_METHODS and is_socket_call(method, call):
+            yield self._receive(owner, method, call)
+        elif method in SEND_METHODS:
+            yield Event(EventKind.SEND, owner, call, method=method)
+        if method == "shutdown":
+            if is_socket_call(method, call):
+                yield Event(EventKind.SHUTDOWN, owner, call, method=method, how=shutdown_how(call, self.scope))
+        elif method == "detach":
+            # detach() gives the descriptor to someone else (an SSLSocket, a
+            # file): ownership ends, but it is no evidence that we close it.
+            yield Event(EventKind.HANDOFF, owner, call, method=method)
+        elif is_shutdown_helper(method):
+            yield Event(EventKind.SHUTDOWN, owner, call, method=method, how="helper")
+        elif method == "close" or closes_by_name(method):
+            how = Closing.CALL if method == "close" and not call.args else Closing.HELPER
+            yield Event(EventKind.CLOSE, owner, call, method=method, closing=how)
+
+    def _receive(self, owner: str, method: str, call: cst.Call, file: bool = False, chained: bool = False) -> Event:
+        into, accumulates = self._received_into.get(id(call), ((), False))
+        event = Event(
+            EventKind.RECEIVE, owner, call, method=method, file=file, chained=chained,
+            into=into, accumulates=accumulates, to_end=file and method == "read" and reads_to_end(call),
+        )
+        self.receive_calls[id(call)] = event
+        return event
+
+    def _receive_bindings(self) -> Dict[int, Tuple[Tuple[str, ...], bool]]:
+        """id(call) -> (names, accumulates) for receives whose whole result is
+        bound to names: `data = conn.recv(n)`, `(data := conn.recv(n))`,
+        `buf += conn.recv(n)`."""
+        found: Dict[int, Tuple[Tuple[str, ...], bool]] = {}
+        for node in self.cfg.nodes:
+            statement = node.cst
+            if node.kind is NodeKind.STMT and isinstance(statement, cst.AugAssign):
+                value = unawaited(statement.value)
+                if isinstance(statement.target, cst.Name) and isinstance(value, cst.Call):
+                    found[id(value)] = ((statement.target.value,), True)
+                continue
+            for bound in self.node_bindings[node.index]:
+                value = unawaited(bound.value)
+                if isinstance(bound.target, str) and isinstance(value, cst.Call):
+                    names, _ = found.get(id(value), ((), False))
+                    found[id(value)] = (names + (bound.target,), False)
+        return found
+
+    def _sockets_in_arguments(self, call: cst.Call) -> Iterator[str]:
+        for arg in call.args:
+            yield from self._sockets_in(arg.value)
+
+    def _sockets_in(self, value: cst.BaseExpression) -> Iterator[str]:
+        """Sockets passed directly or inside a tuple/list literal (`args=(conn,)`)."""
+        if isinstance(value, (cst.Name, cst.Attribute)):
+            name = dotted_name(value)
+            if name in self.tracked:
+                yield name
+        elif isinstance(value, (cst.Tuple, cst.List, cst.Set)):
+            for element in value.elements:
+                yield from self._sockets_in(element.value)
+
+    def _argument_events(self, name: str, call: cst.Call, node: Node) -> Iterator[Event]:
+        """A call given the socket: it looks, hands on, closes, shuts down, or does I/O."""
+        function = dotted_name(call.func) or ""
+        short = function.rsplit(".", 1)[-1]
+        qualified = qualified_name(call.func, self.scope) or function
+        is_method = isinstance(call.func, cst.Attribute)
+        if looks_without_io(function):
+            return
+        if is_method and short in SELECTOR_METHODS:
+            if short == "register":
+                yield Event(EventKind.HANDOFF, name, call, argument=True)  # the event loop now holds it
+            return
+        if is_method and short in CONTAINER_METHODS:
+            yield Event(EventKind.HANDOFF, name, call, argument=True)
+            return
+        if is_shutdown_helper(short):
+            yield Event(EventKind.SHUTDOWN, name, call, argument=True, how="helper")
+        elif qualified in ("contextlib.closing", "closing") or closes_by_name(short) or short in EXIT_STACK_METHODS:
+            yield Event(EventKind.CLOSE, name, call, argument=True, closing=Closing.HELPER)
+        elif short in WRAPPING_METHODS or qualified in ACQUIRING_FUNCTIONS:
+            # ssl wrapping: `tls = ctx.wrap_socket(raw)` moves the socket to
+            # `tls` (see the binding); returned or passed on inline, it
+            # leaves with the wrapper.
+            if not _is_assigned_to_name(node.cst, call):
+                yield Event(EventKind.HANDOFF, name, call, argument=True)
+        else:
+            # Any other callable: a hand-off unless this function closes the
+            # socket after it (then it is a helper doing I/O: an exception source).
+            yield Event(EventKind.PASS, name, call, argument=True, role=_helper_role(short))
+
+    def _closing_callbacks(self, call: cst.Call) -> Iterator[Event]:
+        """`stack.callback(s.close)`, `self.addCleanup(s.close)`: closed later, on every path."""
+        for arg in call.args:
+            target = arg.value
+            if isinstance(target, cst.Attribute) and closes_by_name(target.attr.value):
+                owner = self._socket_behind(dotted_name(target.value))
+                if owner is not None:
+                    yield Event(EventKind.CLOSE, owner, call, argument=True, closing=Closing.HELPER)
+
+    def _closing_helper_on_self(self, call: cst.Call) -> Iterator[Event]:
+        """`self.handle_close()`: closes what is stored on self (never owned here)."""
+        func = call.func
+        if (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self"
+                and not call.args and closes_by_name(func.attr.value)):
+            for var in sorted(self.attributes):
+                if var.startswith("self."):
+                    yield Event(EventKind.CLOSE, var, call, closing=Closing.HELPER)
+
+    def _with_exit_events(self, statement: cst.With) -> Iterator[Event]:
+        """What the exit of a `with` block closes: `with sock:`, `with closing(sock):`,
+        `with socket.create_connection(...) as sock:`."""
+        for item in statement.items:
+            value = item.item
+            if isinstance(value, (cst.Name, cst.Attribute)):
+                held = dotted_name(value)
+                if held in self.tracked:
+                    yield Event(EventKind.CLOSE, held, statement, closing=Closing.WITH)
+                continue
+            function = (qualified_name(value.func, self.scope) or dotted_name(value.func) or "") \
+                if isinstance(value, cst.Call) else ""
+            if function.rsplit(".", 1)[-1] == "closing":
+                for owner in self._sockets_in_arguments(value):
+                    yield Event(EventKind.CLOSE, owner, statement, closing=Closing.WITH)
+            elif item.asname is not None:
+                bound = dotted_name(item.asname.name)
+                if bound in self.tracked:
+                    yield Event(EventKind.CLOSE, bound, statement, closing=Closing.WITH)
+
+    def _binding_events(self, bound: Bound, node: Node) -> Iterator[Event]:
+        assigned, value = bound.target, bound.value
+        if not isinstance(assigned, str):
+            yield from self._store_events(bound, node)
+            return
+        if isinstance(value, cst.Name) and value.value in self.sockets and value.value != assigned:
+            yield Event(EventKind.MOVE, value.value, node.cst, other=assigned)
+            return
+        if isinstance(value, (cst.Tuple, cst.List, cst.Set, cst.Dict)):
+            for name in self._names_in(value):
+                yield Event(EventKind.HANDOFF, name, node.cst)
+        wrapped = self.wrapped_socket(value)
+        if wrapped is not None:
+            yield Event(EventKind.MOVE, wrapped, value, other=assigned)
+            return
+        if assigned in self.sockets:
+            how = self.acquisition(value) if value is not None else None
+            if how is not None:
+                yield Event(EventKind.ACQUIRE, assigned, value, how=how)
+            else:
+                yield Event(EventKind.REBIND, assigned, node.cst)
+        elif value is not None and self.receive_of(value) is not None:
+            return  # the receive's event says which name holds its data
+        yield Event(EventKind.DATA_CLEAR, "", node.cst, other=assigned)
+
+    def _store_events(self, bound: Bound, node: Node) -> Iterator[Event]:
+        """Stored into an attribute, subscript or container: handed on. An
+        attribute that held a socket is rebound."""
+        if bound.value is not None:
+            for name in self._names_in(bound.value):
+                yield Event(EventKind.HANDOFF, name, node.cst)
+        target = bound.name
+        if target is not None and target in self.attributes:
+            how = self.acquisition(bound.value) if bound.value is not None else None
+            kind = EventKind.ACQUIRE if how is not None else EventKind.REBIND
+            yield Event(kind, target, node.cst, how=how or "")
+
+    def _names_in(self, value: cst.BaseExpression) -> Iterator[str]:
+        """Socket names in a value that is stored or returned (`(conn, addr)`)."""
+        if isinstance(value, cst.Name):
+            if value.value in self.sockets:
+                yield value.value
+        elif isinstance(value, (cst.Tuple, cst.List, cst.Set)):
+            for element in value.elements:
+                yield from self._names_in(element.value)
+
+
+def _helper_role(name: str) -> HelperRole:
+    lowered = name.lower()
+    if any(word in lowered for word in SENDING_HELPER_WORDS):
+        return HelperRole.SENDS
+    if any(word in lowered for word in RECEIVING_HELPER_WORDS):
+        return HelperRole.RECEIVES
+    return HelperRole.UNKNOWN
+
+
+def _is_assigned_to_name(statement, call: cst.Call) -> bool:
+    if isinstance(statement, (cst.Assign, cst.AnnAssign)) and statement.value is call:
+        targets = statement.targets if isinstance(statement, cst.Assign) else [statement]
+        return all(isinstance(t.target, cst.Name) for t in targets)
+    return False
+
+
+def _receiver_name(call: cst.Call) -> Optional[str]:
+    if isinstance(call.func, cst.Attribute) and isinstance(call.func.value, cst.Name):
+        return call.func.value.value
+    return None
+
+
+def _parameters(node) -> List[cst.Param]:
+    return list(named_parameters(node.params)) if isinstance(node, cst.FunctionDef) else []
+
+
+def _annotated_sockets(node, scope: Scope) -> Set[str]:
+    found = set()
+    for param in _parameters(node):
+        if param.annotation is not None:
+            annotation = param.annotation.annotation
+            name = qualified_name(annotation, scope) or dotted_name(annotation) or ""
+            if name in SOCKET_TYPES or name.rsplit(".", 1)[-1] == "SSLSocket":
+                found.add(param.name.value)
+    return found

@@ -1,0 +1,74 @@
+"""The facts of one file that the rule families share, each built once.
+
+For every scope: its control-flow graph and event model, the ownership
+dataflow, and the unprotected shutdowns; for the file: the attributes it
+sets to datagram sockets. Families ask for what they need; whatever two
+families ask for is computed once.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Dict, FrozenSet, List, Optional, Tuple
+
+import libcst as cst
+
+from lintplugin.flow.cfg import build_cfg
+from lintplugin.model.calls import is_datagram
+from lintplugin.model.events import SocketModel
+from lintplugin.model.ownership import OwnershipAnalysis
+from lintplugin.model.shutdowns import unprotected_shutdowns
+from lintplugin.syntax.scopes import Scope
+
+Position = Tuple[int, int]
+
+
+class FileFacts:
+    def __init__(self, scopes: List[Scope], position_of: Callable[[cst.CSTNode], Position]) -> None:
+        self.scopes = scopes
+        # Where a node starts in the file (line, 0-based column): for ordering
+        # findings and for the line numbers messages mention.
+        self.position_of = position_of
+        self._empty_module = cst.Module(body=[])
+        self._models: Dict[int, SocketModel] = {}
+        self._ownership: Dict[int, Optional[OwnershipAnalysis]] = {}
+        self._shutdowns: Dict[int, List[Tuple[cst.Call, str]]] = {}
+        self._datagram_attributes: Optional[FrozenSet[str]] = None
+
+    def socket_model(self, scope: Scope) -> SocketModel:
+        key = id(scope)
+        if key not in self._models:
+            graph = build_cfg(scope.node)
+            self._models[key] = SocketModel(scope, graph, self.datagram_attributes)
+        return self._models[key]
+
+    def ownership(self, scope: Scope) -> Optional[OwnershipAnalysis]:
+        """The ownership dataflow of a function (None for module-level code)."""
+        key = id(scope)
+        if key not in self._ownership:
+            analysis = None
+            model = self.socket_model(scope)
+            if not model.is_module:
+                analysis = OwnershipAnalysis(model)
+                analysis.run()
+            self._ownership[key] = analysis
+        return self._ownership[key]
+
+    def unprotected_shutdowns(self, scope: Scope) -> List[Tuple[cst.Call, str]]:
+        key = id(scope)
+        if key not in self._shutdowns:
+            self._shutdowns[key] = unprotected_shutdowns(self.socket_model(scope))
+        return self._shutdowns[key]
+
+    @property
+    def datagram_attributes(self) -> FrozenSet[str]:
+        """Attributes the file sets to datagram sockets (`self._sock = socket(AF_INET,
+        SOCK_DGRAM)`): they have no end-of-file, wherever they are read."""
+        if self._datagram_attributes is None:
+            self._datagram_attributes = frozenset(
+                target for scope in self.scopes for target, value in scope.stores if is_datagram(value, scope)
+            )
+        return self._datagram_attributes
+
+    def source_of(self, node: cst.CSTNode) -> str:
+        """The code of a (small) node, as the user wrote it, on one line."""
+        return " ".join(self._empty_module.code_for_node(node).split())

@@ -1,0 +1,39 @@
+"""Plain types that every layer passes around. Imports nothing from the package."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Optional
+
+
+@dataclass(frozen=True)
+class Options:
+    docs_url: Optional[str] = None  # `--skt-docs-url`: a template with {code} and {name}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What a check found, before it has a position, a message and a link.
+
+    `node` is the libcst node the report is placed on; `subject` is the
+    socket it names ("conn", "self.sock"); `fields` fill in the rest of the
+    rule's message template (see catalogue.py).
+    """
+
+    code: str
+    node: Any
+    subject: str
+    fields: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Report:
+    """One line of flake8 output for a file."""
+
+    line: int
+    col: int  # 0-based, as flake8 expects from plugins
+    text: str  # "SKT101 message (link)"
+
+    @property
+    def code(self) -> str:
+        return self.text.split(" ", 1)[0]
