@@ -661,14 +661,15 @@ def git_state() -> str:
     return f"git {head}" + (" + local changes" if dirty else "")
 
 
-def take_snapshot(python: str, into: str) -> str:
-    """Copy lintplugin/ and make both sides import the copy (PYTHONPATH wins
-    over the editable install's .pth entry); return the copy's location."""
+def take_snapshot(python: str, into: str, source: str = REPO) -> str:
+    """Copy `source`/lintplugin/ and make both sides import the copy
+    (PYTHONPATH wins over the editable install's .pth entry); return the
+    copy's location."""
     import shutil
 
     global PLUGIN_SOURCE
     target = os.path.join(into, "lintplugin")
-    shutil.copytree(os.path.join(REPO, "lintplugin"), target, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(os.path.join(source, "lintplugin"), target, ignore=shutil.ignore_patterns("__pycache__"))
     EXTRA_ENV["PYTHONPATH"] = os.pathsep.join(p for p in (into, os.environ.get("PYTHONPATH")) if p)
     PLUGIN_SOURCE = target
     proc = subprocess.run(
@@ -722,6 +723,12 @@ def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
         action="store_true",
         help="measure a copy of lintplugin/ taken at start (for an editable install whose source is being edited)",
     )
+    p.add_argument(
+        "--plugin-from",
+        metavar="DIR",
+        help="measure the lintplugin/ of another checkout (e.g. `git worktree add DIR REV`), "
+        "copied like --snapshot: before and after a change, each against plain flake8 in its own run",
+    )
     p.add_argument("--scaling-dir", default=None, help="write the generated scaling files here (kept)")
     p.add_argument("--quick", action="store_true", help="smoke run: repeat 1, few files, small N, no warm-up")
     p.add_argument("--json", metavar="FILE", help="also write the numbers as JSON")
@@ -757,7 +764,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         sys.stderr.flush()
 
     with tempfile.TemporaryDirectory(prefix="skt-bench-") as workdir:
-        snapshot = take_snapshot(opts.python, os.path.join(workdir, "snapshot")) if opts.snapshot else None
+        snapshot = None
+        if opts.snapshot or opts.plugin_from:
+            snapshot = take_snapshot(opts.python, os.path.join(workdir, "snapshot"), opts.plugin_from or REPO)
         with_version, without_version = verify_runner(opts.python)
         tree = git_state()
         fingerprint = plugin_fingerprint()
