@@ -25,10 +25,35 @@ def test_rule_pages_match_catalogue():
     assert pages == catalogue_codes()
 
 
-def test_readme_table_matches_catalogue():
+def test_readme_table_is_the_catalogue_word_for_word():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    rows = set(re.findall(r"^\|\s*(SKT\d{3})\s*\|", readme, flags=re.MULTILINE))
-    assert rows == catalogue_codes()
+    rows = [line for line in readme.splitlines() if re.match(r"^\|\s*SKT\d{3}\s*\|", line)]
+    expected = [f"| {rule.code} | {rule.name} | {rule.summary} |" for rule in RULES.values()]
+    assert rows == expected, "README's rule table must be the catalogue's code, name and summary, in order"
+
+
+def test_every_message_template_is_filled_by_its_check():
+    """The fields a rule's message names are the ones its check provides:
+    rendering every eval file's findings would fail on a missing field."""
+    import string
+
+    for rule in RULES.values():
+        fields = {name for _, name, _, _ in string.Formatter().parse(rule.message) if name}
+        assert fields, rule.code
+        assert fields <= {"sockets", "subject"} | MESSAGE_FIELDS[rule.code], (rule.code, fields)
+
+
+# What each check fills in besides the socket names (see lintplugin/checks/).
+MESSAGE_FIELDS = {
+    "SKT101": {"origin", "failure", "consequence", "more"},
+    "SKT102": {"origin", "call", "sink"},
+    "SKT103": {"call"},
+    "SKT104": {"caught"},
+    "SKT105": {"how", "sink"},
+    "SKT201": {"onoff"},
+    "SKT301": set(), "SKT302": set(), "SKT303": set(), "SKT304": set(),
+    "SKT900": {"what", "why", "outcome"},
+}
 
 
 def test_changelog_matches_catalogue():
