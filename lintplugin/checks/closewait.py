@@ -9,6 +9,7 @@ event model.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Dict, Iterator, List, Optional, Set, Tuple
 
 import libcst as cst
@@ -131,7 +132,7 @@ def _sink_phrase(sink: Optional[int], name: str, analysis: OwnershipAnalysis, fa
 def eof_ignored(model: SocketModel) -> Iterator[Finding]:
     """Receives in `while` loops that go round again when they return b''."""
     cfg = model.cfg
-    assignments: Dict[int, dict] = {}  # loop header -> names assigned in its body
+    assignments: Dict[int, Assignments] = {}  # loop header -> what its body assigns
     comes_back: Dict[Tuple[int, str, str], Set[int]] = {}  # (header, data, socket) -> nodes back to the header on b''
     for index, node in enumerate(cfg.nodes):
         if node.loop == -1 or cfg.nodes[node.loop].kind is not NodeKind.TEST:
@@ -141,7 +142,7 @@ def eof_ignored(model: SocketModel) -> Iterator[Finding]:
             if header.index not in assignments:
                 assignments[header.index] = _assignments_in(header.statement.body)
             assigned = assignments[header.index]
-            if receiver in assigned:
+            if receiver in assigned.values:
                 continue  # a new socket every turn (the next accept()): no spinning on one
             if not _runs_forever_on_eof(header.statement, data, assigned):
                 continue
@@ -167,7 +168,7 @@ def _received_names(model: SocketModel, index: int) -> List[Tuple[str, str, str,
     ]
 
 
-def _runs_forever_on_eof(loop: cst.While, data: str, assigned: dict) -> bool:
+def _runs_forever_on_eof(loop: cst.While, data: str, assigned: "Assignments") -> bool:
     """Whether nothing but received data moves the loop's condition (spec: SKT103)."""
     test = loop.test
     if always_true(test):
@@ -177,10 +178,10 @@ def _runs_forever_on_eof(loop: cst.While, data: str, assigned: dict) -> bool:
         return False  # a deadline, a method asked each turn, a constant: not ours to judge
     if data in names:
         return False  # `while data:` ends on b''
-    received = {data} | {name for name, _ in assigned.get("__received__", [])}
+    received = {data} | assigned.received
     for name in names:
-        for kind, value in assigned.get(name, []):
-            if not (kind == "aug" and _made_of_received(value, received)):
+        for augmented, value in assigned.values.get(name, []):
+            if not (augmented and _made_of_received(value, received)):
                 return False  # the condition also moves on its own: bounded
     return True
 
@@ -209,33 +210,35 @@ def _condition_parts(test) -> Tuple[Set[str], int]:
     return names, calls
 
 
-def _assignments_in(block) -> dict:
-    """name -> [(kind, value)] for assignments in a loop body (not nested scopes):
-    kind "set" for `=`, walrus and loop targets, "aug" for `+=` and friends."""
-    found: dict = {}
+@dataclass
+class Assignments:
+    """What a block (a loop body, a handler) assigns, nested scopes left out."""
+
+    values: Dict[str, List[Tuple[bool, Optional[cst.BaseExpression]]]] = field(default_factory=dict)
+    # name -> [(augmented, value)]: `x = v`, walrus and loop targets (value None) are not
+    # augmented; `x += v` and friends are
+    received: Set[str] = field(default_factory=set)  # names bound straight from a receive
+
+    def add(self, names: List[str], augmented: bool, value) -> None:
+        for name in names:
+            self.values.setdefault(name, []).append((augmented, value))
+            if not augmented and _is_receive_call(value):
+                self.received.add(name)  # `n = sock.recv_into(view)`: data too
+
+
+def _assignments_in(block) -> Assignments:
+    found = Assignments()
     for current in walk([block], NESTED_SCOPES):
         if isinstance(current, cst.Assign):
             for target in current.targets:
-                _add(found, bound_names(target.target), "set", current.value)
+                found.add(bound_names(target.target), False, current.value)
         elif isinstance(current, cst.AugAssign):
-            _add(found, bound_names(current.target), "aug", current.value)
-        elif isinstance(current, cst.AnnAssign) and current.value is not None:
-            _add(found, bound_names(current.target), "set", current.value)
-        elif isinstance(current, cst.NamedExpr):
-            _add(found, bound_names(current.target), "set", current.value)
+            found.add(bound_names(current.target), True, current.value)
+        elif isinstance(current, (cst.AnnAssign, cst.NamedExpr)) and current.value is not None:
+            found.add(bound_names(current.target), False, current.value)
         elif isinstance(current, cst.For):
-            _add(found, bound_names(current.target), "set", None)
-    # names bound straight from a receive are data too (`n = sock.recv_into(view)`)
-    for name, values in list(found.items()):
-        for kind, value in values:
-            if kind == "set" and _is_receive_call(value):
-                found.setdefault("__received__", []).append((name, value))
+            found.add(bound_names(current.target), False, None)
     return found
-
-
-def _add(found: dict, names: List[str], kind: str, value) -> None:
-    for name in names:
-        found.setdefault(name, []).append((kind, value))
 
 
 def _is_receive_call(value) -> bool:
@@ -369,8 +372,8 @@ def _carries_on(model: SocketModel, handler, socket: str) -> bool:
 
 def _emptied_names(block) -> Set[str]:
     return {
-        name for name, values in _assignments_in(block).items()
-        if any(kind == "set" and _is_empty_value(value) for kind, value in values)
+        name for name, values in _assignments_in(block).values.items()
+        if any(not augmented and _is_empty_value(value) for augmented, value in values)
     }
 
 
@@ -380,4 +383,4 @@ def _is_empty_value(value) -> bool:
 
 def _sets_condition(block, condition) -> bool:
     tested, _ = _condition_parts(condition)
-    return bool(tested & set(_assignments_in(block)))
+    return bool(tested & set(_assignments_in(block).values))

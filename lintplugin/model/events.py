@@ -24,7 +24,7 @@ from typing import Dict, FrozenSet, Iterator, List, Optional, Set, Tuple
 
 import libcst as cst
 
-from lintplugin.flow.cfg import CFG, Node, NodeKind
+from lintplugin.flow.cfg import CFG, ROUTING, Node, NodeKind
 from lintplugin.model.calls import acquisition, is_datagram, is_socket_call, reads_to_end, shutdown_how
 from lintplugin.model.conditions import EofTest, eof_test, none_tests
 from lintplugin.model.node_syntax import Bound, captured_names, escaping_names, node_bindings, node_calls
@@ -254,8 +254,7 @@ class SocketModel:
 
     def _node_events(self, node: Node) -> NodeEvents:
         result = NodeEvents()
-        if node.cst is None or node.kind in (NodeKind.ENTRY, NodeKind.EXIT, NodeKind.RAISE_EXIT,
-                                             NodeKind.FINALLY, NodeKind.BREAK, NodeKind.CONTINUE):
+        if node.cst is None or node.kind in ROUTING:
             return result
         if node.kind is NodeKind.WITH_EXIT:
             result.events.extend(self._with_exit_events(node.cst))
