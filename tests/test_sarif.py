@@ -83,6 +83,7 @@ def test_every_skt_rule_is_described_in_full(examples: Path):
 def test_results_point_at_their_rule_and_use_relative_paths(examples: Path):
     run = sarif(examples, "--select=SKT,E501")["runs"][0]
     rules = run["tool"]["driver"]["rules"]
+    assert run["results"], "no results: the loop below would check nothing"
     assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == examples.resolve().as_uri() + "/"
     for result in run["results"]:
         assert rules[result["ruleIndex"]]["id"] == result["ruleId"]

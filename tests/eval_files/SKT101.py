@@ -7,7 +7,7 @@ import threading
 
 def handle(conn):  # runs in a thread per connection; closed on the happy path only
     while True:
-        data = conn.recv(1024)  # SKT101
+        data = conn.recv(1024)  # SKT101:16 'conn' recv() CLOSE_WAIT "1 more call"
         if not data:
             break
         conn.sendall(data)
@@ -16,14 +16,14 @@ def handle(conn):  # runs in a thread per connection; closed on the happy path o
 
 def dial(addr):
     s = socket.socket()
-    s.connect(addr)  # SKT101
+    s.connect(addr)  # SKT101:5 's' connect() "failed attempt"
     return s
 
 
 def tls_dial(addr, ctx: ssl.SSLContext):
     raw = socket.create_connection(addr)
     tls = ctx.wrap_socket(raw, server_hostname=addr[0], do_handshake_on_connect=False)
-    tls.do_handshake()  # SKT101
+    tls.do_handshake()  # SKT101:5 'tls' do_handshake() CLOSE_WAIT
     return tls
 
 
@@ -33,7 +33,7 @@ def read_exact(sock, n):
 
 def request(addr, payload):
     sock = socket.create_connection(addr)
-    sock.sendall(payload)  # SKT101
+    sock.sendall(payload)  # SKT101:5 'sock' sendall() CLOSE_WAIT "1 more call"
     reply = read_exact(sock, 4)
     sock.close()
     return reply
@@ -42,7 +42,7 @@ def request(addr, payload):
 def timeout_then_return(addr):
     s = socket.create_connection(addr, timeout=5)
     try:
-        banner = s.recv(64)  # SKT101
+        banner = s.recv(64)  # SKT101:18 's' recv() CLOSE_WAIT
     except socket.timeout:
         return None  # a timeout is a real failure: s is dropped open
     s.close()
@@ -50,7 +50,7 @@ def timeout_then_return(addr):
 
 
 def validate(conn, limit):
-    header = conn.recv(4)  # SKT101
+    header = conn.recv(4)  # SKT101:14 'conn' recv() CLOSE_WAIT "1 more call"
     if len(header) > limit:
         raise ValueError("frame too large")
     conn.close()
@@ -121,7 +121,7 @@ def non_blocking_connect(addr, selector):
     s = socket.socket()
     s.setblocking(False)
     try:
-        s.connect(addr)  # SKT101
+        s.connect(addr)  # SKT101:9 's' connect() "failed attempt"
     except BlockingIOError:
         pass  # the retry path is fine; any other error from connect() leaks s
     selector.register(s, 2)
@@ -135,7 +135,7 @@ def not_owned(conn):
 
 class Client:
     def connect(self, addr):
-        self.sock = socket.create_connection(addr)
+        self.sock = socket.create_connection(addr)  # MISSING: SKT107 spec v2.6: the class stores an acquisition in self.sock and none of its methods closes it (SKT107 is not implemented)
         self.sock.sendall(b"hello")  # stored on self: the object owns it
 
 

@@ -5,7 +5,7 @@ import socket
 def read_greeting(addr):
     s = socket.create_connection(addr)
     try:
-        greeting = s.recv(512)  # SKT102
+        greeting = s.recv(512)  # SKT102:20 's' recv() "returns b''" "function returns"
     except OSError:
         s.close()
         raise
@@ -19,20 +19,20 @@ def accept_loop(srv):
     while True:
         conn, addr = srv.accept()
         try:
-            data = conn.recv(1024)  # SKT102
+            data = conn.recv(1024)  # SKT102:20 'conn' recv() "returns b''" "rebound on line 20"
         except OSError:
             conn.close()
             continue
         if not data:
             continue  # the next accept() rebinds conn: the old one is lost open
-        conn.sendall(data)  # SKT101
-        conn.close()  # SKT301
+        conn.sendall(data)  # SKT101:9 'conn' sendall() CLOSE_WAIT
+        conn.close()  # SKT301:9 'conn' "no shutdown(SHUT_WR)"
 
 
 def length_test(addr):
     s = socket.create_connection(addr)
     try:
-        n = s.recv_into(bytearray(16))  # SKT102
+        n = s.recv_into(bytearray(16))  # SKT102:13 's' recv_into() "returns b''" "an exception leaves"
     except OSError:
         s.close()
         raise

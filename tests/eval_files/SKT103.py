@@ -6,7 +6,7 @@ import time
 def pump(src, dst):
     try:
         while True:
-            chunk = src.recv(4096)  # SKT103
+            chunk = src.recv(4096)  # SKT103:21 recv() 'src' "never ends on b''"
             dst.sendall(chunk)
     finally:
         src.close()
@@ -15,7 +15,7 @@ def pump(src, dst):
 def skip_empty(conn, handle):
     with conn:
         while True:
-            data = conn.recv(1024)  # SKT103
+            data = conn.recv(1024)  # SKT103:20 recv() 'conn' "never ends on b''"
             if not data:
                 continue  # ignoring end-of-file
             handle(data)
@@ -24,7 +24,7 @@ def skip_empty(conn, handle):
 def recv_exact(sock, n):
     buf = b""
     while len(buf) < n:
-        chunk = sock.recv(n - len(buf))  # SKT103
+        chunk = sock.recv(n - len(buf))  # SKT103:17 recv() 'sock' "never ends on b''"
         buf += chunk
     return buf
 
@@ -32,7 +32,7 @@ def recv_exact(sock, n):
 def recv_into_exact(sock, view, size):
     got = 0
     while got < size:
-        n = sock.recv_into(view[got:])  # SKT103
+        n = sock.recv_into(view[got:])  # SKT103:13 recv_into() 'sock' "never ends on b''"
         got += n
     return got
 
@@ -40,7 +40,7 @@ def recv_into_exact(sock, view, size):
 class Reader:
     def run(self):
         while self.running:
-            data = self.sock.recv(4096)  # SKT103
+            data = self.sock.recv(4096)  # SKT103:20 recv() 'self.sock' "never ends on b''"
             if data == b"PING":
                 self.sock.sendall(b"PONG")
 
@@ -135,7 +135,7 @@ def closes_on_eof(self):
 
 class QuicLike:
     def __init__(self, family):
-        self._socket = socket.socket(family, socket.SOCK_DGRAM, 0)
+        self._socket = socket.socket(family, socket.SOCK_DGRAM, 0)  # MISSING: SKT107 spec v2.6: nothing in the class closes self._socket, and datagram sockets are judged too (SKT107 is not implemented)
 
     def run(self):
         while not self._done:

@@ -6,7 +6,7 @@ def serve(self):
     while True:
         try:
             data = self.sock.recv(1024)
-        except OSError:  # SKT104
+        except OSError:  # SKT104:9 "'except OSError'" 'self.sock' "round the loop"
             continue
         if not data:
             break
@@ -16,8 +16,8 @@ def serve(self):
 def poll(self):
     while self.running:
         try:
-            chunk = self.conn.recv(4096)  # SKT103
-        except:  # SKT104
+            chunk = self.conn.recv(4096)  # SKT103:21 recv() 'self.conn' "never ends on b''"
+        except:  # SKT104:9 "'except everything'" 'self.conn' "round the loop"
             pass
         else:
             self.buffer += chunk
@@ -27,7 +27,7 @@ def broad(self):
     while self.running:
         try:
             line = self.sock.recv(256)
-        except (socket.timeout, ConnectionResetError) as exc:  # SKT104
+        except (socket.timeout, ConnectionResetError) as exc:  # SKT104:9 "'except socket.timeout, ConnectionResetError'" 'self.sock' "round the loop"
             print("ignored", exc)
             continue
         if not line:
@@ -102,7 +102,7 @@ def makefile_reads(conn, out):
     while True:
         try:
             line = reader.readline()
-        except OSError:  # SKT104
+        except OSError:  # SKT104:9 "'except OSError'" 'conn' "round the loop"
             continue
         if not line:
             break
@@ -126,7 +126,7 @@ def new_socket_each_attempt(addr):
     for _ in range(3):
         s = socket.socket()
         try:
-            s.connect(addr)  # SKT101
+            s.connect(addr)  # SKT101:13 's' connect() "failed attempt" "1 more call"
             banner = s.recv(64)
         except OSError:
             continue

@@ -3,25 +3,25 @@ import socket
 
 
 def probe(host):
-    s = socket.create_connection((host, 80))  # SKT105
+    s = socket.create_connection((host, 80))  # SKT105:9 "socket 's' (connected here)" "never closed"
     s.sendall(b"HEAD / HTTP/1.0\r\n\r\n")
     return s.recv(100)
 
 
 def pair():
-    a, b = socket.socketpair()  # SKT105
+    a, b = socket.socketpair()  # SKT105:12 "sockets 'a' and 'b' (created here)" "never closed"
     a.sendall(b"x")
     return b.recv(1)
 
 
 def accept_forever(srv):
     while True:
-        conn, _ = srv.accept()  # SKT105
+        conn, _ = srv.accept()  # SKT105:19 "socket 'conn' (accepted here)" "never closed" "rebound on line 19"
         conn.sendall(b"busy\r\n")
 
 
 def udp_probe(addr):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # SKT105
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # SKT105:9 "socket 's' (created here)" "never closed"
     s.sendto(b"ping", addr)
 
 

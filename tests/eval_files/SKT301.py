@@ -7,12 +7,12 @@ def answer(conn, response):
         request = conn.recv(65536)
         conn.sendall(response)
     finally:
-        conn.close()  # SKT301
+        conn.close()  # SKT301:9 'conn' "no shutdown(SHUT_WR)"
 
 
 def respond_with(srv):
     conn, _ = srv.accept()
-    with conn:  # SKT301
+    with conn:  # SKT301:5 'conn' "no shutdown(SHUT_WR)"
         conn.recv(1024)
         conn.sendall(b"HTTP/1.0 200 OK\r\n\r\nhello")
 
@@ -21,7 +21,7 @@ class Handler:
     def handle(self):
         line = self.sock.recv(512)
         self.sock.sendall(b"+OK " + line)
-        self.sock.close()  # SKT301
+        self.sock.close()  # SKT301:9 'self.sock' "no shutdown(SHUT_WR)"
 
 
 # Look-alikes
@@ -87,4 +87,4 @@ def logged(conn, log):
         log.info("answered %s", conn)  # looking at the socket is not I/O
         assert hasattr(conn, "fileno")
     finally:
-        conn.close()  # SKT301
+        conn.close()  # SKT301:9 'conn' "no shutdown(SHUT_WR)"

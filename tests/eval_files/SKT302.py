@@ -11,11 +11,11 @@ def half_close_then_close(conn, response):
     except OSError:
         pass
     finally:
-        conn.close()  # SKT302
+        conn.close()  # SKT302:9 'conn' "without reading until b''"
 
 
 def one_receive_is_not_a_drain(conn):
-    with conn:  # SKT302
+    with conn:  # SKT302:5 'conn' "without reading until b''"
         conn.recv(1024)
         conn.sendall(b"bye")
         try:
@@ -33,7 +33,7 @@ def sleeps_after_shutdown(conn):
         time.sleep(0.5)
     except OSError:
         pass
-    conn.close()  # SKT302
+    conn.close()  # SKT302:5 'conn' "without reading until b''"
 
 
 # Look-alikes: drained

@@ -8,7 +8,7 @@ def sleepy(conn, response):
     try:
         conn.recv(1024)
         conn.sendall(response)
-        time.sleep(0.1)  # SKT303
+        time.sleep(0.1)  # SKT303:9 sleep() 'conn'
     finally:
         conn.close()
 
@@ -17,7 +17,7 @@ def imported_sleep(conn):
     with conn:
         conn.recv(1024)
         conn.sendall(b"bye")
-        sleep(1)  # SKT303
+        sleep(1)  # SKT303:9 sleep() 'conn'
 
 
 # Look-alikes

@@ -3,13 +3,13 @@ import socket
 
 
 def disconnect(self):
-    self.sock.shutdown(socket.SHUT_RDWR)  # SKT304
+    self.sock.shutdown(socket.SHUT_RDWR)  # SKT304:5 shutdown() 'self.sock' "close() after it is then skipped"
     self.sock.close()
 
 
 def same_try(sock):
     try:
-        sock.shutdown(socket.SHUT_RDWR)  # SKT304
+        sock.shutdown(socket.SHUT_RDWR)  # SKT304:9 shutdown() 'sock' "close() after it is then skipped"
         sock.close()
     except OSError:
         pass
@@ -17,7 +17,7 @@ def same_try(sock):
 
 def wrong_exception(sock):
     try:
-        sock.shutdown(socket.SHUT_WR)  # SKT304
+        sock.shutdown(socket.SHUT_WR)  # SKT304:9 shutdown() 'sock' "close() after it is then skipped"
     except ValueError:
         pass
     sock.close()
@@ -67,11 +67,11 @@ def close_quietly(sock):
 
 
 def closing_helper(sock):
-    sock.shutdown(socket.SHUT_RDWR)  # SKT304
+    sock.shutdown(socket.SHUT_RDWR)  # SKT304:5 shutdown() 'sock' "close() after it is then skipped"
     close_quietly(sock)
 
 
 class Connection:
     def teardown(self):
-        self.sock.shutdown(socket.SHUT_RDWR)  # SKT304
+        self.sock.shutdown(socket.SHUT_RDWR)  # SKT304:9 shutdown() 'self.sock' "close() after it is then skipped"
         self.handle_close()

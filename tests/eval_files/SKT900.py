@@ -1,4 +1,4 @@
-# SKT900
+# SKT900:1 "libcst cannot parse"
 """SKT900: valid Python that libcst's parser rejects is reported on line 1, never as a traceback."""
 import socket
 
