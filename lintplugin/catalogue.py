@@ -6,8 +6,8 @@ exist in one of them and not the others. This module imports nothing from
 the package: every layer may read it.
 
 Message templates are `str.format` templates. Every check may use
-`{sockets}` ("socket 'conn'" / "sockets 'a' and 'b'") and `{subject}`
-("'conn'"), which the renderer fills in when it merges reports of one code
+`{sockets}` ("socket 'conn'" / "sockets 'a' and 'b'"), `{subject}`
+("'conn'") and `{is}` ("is" / "are"), which the renderer fills in when it merges reports of one code
 on one line; the other fields are the check's own.
 """
 
@@ -43,7 +43,7 @@ RULES: Dict[str, Rule] = {
             summary="An owned socket is left open when a call on it raises (recv, send, connect, TLS handshake).",
             link="https://blog.cloudflare.com/this-is-strictly-a-violation-of-the-tcp-specification/",
             message=(
-                "{sockets} ({origin}) is never closed {failure}: {consequence}{more}; "
+                "{sockets} ({origin}) {is} never closed {failure}: {consequence}{more}; "
                 "close it in 'finally' or use 'with'"
             ),
         ),
@@ -53,7 +53,7 @@ RULES: Dict[str, Rule] = {
             summary="A receive returned end-of-file (b'') and that path loses the owned socket without closing it.",
             link="https://www.rfc-editor.org/rfc/rfc9293#section-3.6",
             message=(
-                "{sockets} ({origin}) is not closed when {call} returns b'' (the peer closed its end): "
+                "{sockets} ({origin}) {is} not closed when {call} returns b'' (the peer closed its end): "
                 "{sink} without closing it, so " + CLOSE_WAIT + "; close it before leaving, or use 'with'"
             ),
         ),
@@ -86,7 +86,7 @@ RULES: Dict[str, Rule] = {
             summary="A socket the function acquired is lost on a normal path without being closed or handed on.",
             link="https://google.github.io/styleguide/pyguide.html#311-files-sockets-and-similar-stateful-resources",
             message=(
-                "{sockets} ({how} here) is never closed on the normal path: {sink} without close(), so "
+                "{sockets} ({how} here) {is} never closed on the normal path: {sink} without close(), so "
                 "the descriptor leaks and a peer that closes leaves it in CLOSE_WAIT; close it in "
                 "'finally' or use 'with'"
             ),
@@ -119,7 +119,7 @@ RULES: Dict[str, Rule] = {
             ),
             level="warning",
             message=(
-                "{sockets} is closed right after sending a reply, with no shutdown(SHUT_WR): if request "
+                "{sockets} {is} closed right after sending a reply, with no shutdown(SHUT_WR): if request "
                 "bytes are still unread, close() sends RST instead of FIN and the peer may lose the end "
                 "of the reply (connection reset); shut down with SHUT_WR, read until b'', then close"
             ),
@@ -134,7 +134,7 @@ RULES: Dict[str, Rule] = {
             link="https://www.rfc-editor.org/rfc/rfc6455#section-7.1.1",
             level="warning",
             message=(
-                "{sockets} is shut down and then closed without reading until b'': unread request bytes "
+                "{sockets} {is} shut down and then closed without reading until b'': unread request bytes "
                 "still turn this close() into RST and the peer may lose the end of the reply; read until "
                 "b'' (bounded by a timeout or a count) between shutdown() and close()"
             ),

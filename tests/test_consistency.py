@@ -40,7 +40,7 @@ def test_every_message_template_is_filled_by_its_check():
     for rule in RULES.values():
         fields = {name for _, name, _, _ in string.Formatter().parse(rule.message) if name}
         assert fields, rule.code
-        assert fields <= {"sockets", "subject"} | MESSAGE_FIELDS[rule.code], (rule.code, fields)
+        assert fields <= {"sockets", "subject", "is"} | MESSAGE_FIELDS[rule.code], (rule.code, fields)
 
 
 # What each check fills in besides the socket names (see lintplugin/checks/).

@@ -39,7 +39,8 @@ def message(finding: Finding, subjects: Sequence[str]) -> str:
     quoted = [f"'{subject}'" for subject in subjects]
     joined = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
     noun = "socket" if len(subjects) == 1 else "sockets"
-    return RULES[finding.code].message.format(subject=joined, sockets=f"{noun} {joined}", **finding.fields)
+    fields = {"subject": joined, "sockets": f"{noun} {joined}", "is": "is" if len(subjects) == 1 else "are"}
+    return RULES[finding.code].message.format(**fields, **finding.fields)
 
 
 def report(line: int, col: int, code: str, text: str, options: Options) -> Report:

@@ -46,11 +46,45 @@ def check(scope: Scope, facts: FileFacts) -> Iterator[Finding]:
     analysis = facts.ownership(scope)
     if analysis is None:
         return
-    for leak in analysis.leaks():
+    for leak in _one_per_socket(analysis.leaks(), analysis.model, facts):
         yield from _leak_findings(leak, analysis, facts)
 
 
+def _one_per_socket(leaks: List[Leak], model: SocketModel, facts: FileFacts) -> List[Leak]:
+    """A raw socket and its ssl wrapper are one socket: their leaks become
+    one, named for whichever leaks first."""
+    wrapped = {id(leak.origin[0]) for leak in leaks if _is_wrapper(leak, model)}
+    by_origin: Dict[int, List[Leak]] = {}
+    merged: List[Leak] = []
+    for leak in leaks:
+        if id(leak.origin[0]) in wrapped:
+            by_origin.setdefault(id(leak.origin[0]), []).append(leak)
+        else:
+            merged.append(leak)
+    for group in by_origin.values():
+        if len(group) == 1:
+            merged.append(group[0])
+            continue
+        first = min(group, key=lambda leak: min(
+            (facts.position_of(site) for site in leak.errors + leak.eofs + [s for s, _ in leak.normal]),
+            default=(0, 0)))
+        one = Leak(name=first.name, origin=first.origin)
+        for leak in group:
+            one.normal += [site for site in leak.normal if site not in one.normal]
+            one.errors += leak.errors
+            one.eofs += leak.eofs
+            one.sinks = {**leak.sinks, **one.sinks}
+        merged.append(one)
+    return sorted(merged, key=lambda leak: leak.name)
+
+
 # -- SKT101, SKT102, SKT105 from the ownership dataflow -----------------------------
+
+
+def _is_wrapper(leak: Leak, model: SocketModel) -> bool:
+    """Whether the leaked name holds an ssl wrapper of a socket acquired under another name."""
+    own = model.acquired.get(leak.name)
+    return bool(own) and leak.origin[0] is not None and own[0][0] is not leak.origin[0]
 
 
 def _leak_findings(leak: Leak, analysis: OwnershipAnalysis, facts: FileFacts) -> Iterator[Finding]:

@@ -35,6 +35,7 @@ from lintplugin.model.vocabulary import (
     EXIT_STACK_METHODS,
     FILE_IO_METHODS,
     FILE_READ_METHODS,
+    NOT_SOCKET_METHODS,
     RECEIVE_METHODS,
     RECEIVING_HELPER_WORDS,
     SELECTOR_METHODS,
@@ -127,6 +128,9 @@ class SocketModel:
         # Every call and binding of each node, once.
         self.node_calls: List[List[cst.Call]] = [node_calls(node) for node in cfg.nodes]
         self.node_bindings: List[List[Bound]] = [node_bindings(node) for node in cfg.nodes]
+        # Names holding what accept() returned, kept whole: `pair = srv.accept()`,
+        # then `pair[0]` is the connection.
+        self.accept_tuples: Set[str] = self._accept_tuples()
         self._collect_names()
         self.sockets: FrozenSet[str] = frozenset(self.acquired) | frozenset(self.evidence)  # names
         self.tracked: FrozenSet[str] = self.sockets | frozenset(self.attributes)
@@ -136,18 +140,47 @@ class SocketModel:
 
     # -- which expressions are sockets -------------------------------------
 
+    def _accept_tuples(self) -> Set[str]:
+        found = set()
+        for bindings in self.node_bindings:
+            for bound in bindings:
+                value = bound.value
+                if isinstance(bound.target, str) and bound.whole is None and isinstance(value, cst.Call) \
+                        and method_of(value) == "accept" and not value.args:
+                    found.add(bound.target)
+        return found
+
+    def name_of(self, expression: Optional[cst.BaseExpression]) -> Optional[str]:
+        """The text that stands for a socket expression: a name, an attribute
+        chain (`self.sock`), or the tuple name for `pair[0]` after `pair = srv.accept()`."""
+        if isinstance(expression, cst.Subscript) and isinstance(expression.value, cst.Name) \
+                and expression.value.value in self.accept_tuples and len(expression.slice) == 1:
+            index = expression.slice[0].slice
+            if isinstance(index, cst.Index) and isinstance(index.value, cst.Integer) and index.value.value == "0":
+                return expression.value.value
+            return None
+        return dotted_name(expression) if expression is not None else None
+
     def _collect_names(self) -> None:
         self.evidence.update(_annotated_sockets(self.scope.node, self.scope))
+        not_sockets: Set[str] = set()
         for node in self.cfg.nodes:
             for bound in self.node_bindings[node.index]:
                 if isinstance(bound.target, str):
-                    self._note_binding(bound.target, bound.value)
+                    self._note_binding(bound)
             for call in self.node_calls[node.index]:
                 method = method_of(call)
-                if method is not None and is_socket_call(method, call):
-                    receiver = dotted_name(call.func.value)
-                    if receiver is not None:
-                        (self.evidence if "." not in receiver else self.attributes).add(receiver)
+                if method is None:
+                    continue
+                receiver = self.name_of(call.func.value)
+                if receiver is None:
+                    continue
+                if method in NOT_SOCKET_METHODS or (method == "accept" and any(arg.keyword for arg in call.args)):
+                    not_sockets.add(receiver)
+                elif is_socket_call(method, call):
+                    (self.evidence if "." not in receiver else self.attributes).add(receiver)
+        self.evidence -= not_sockets
+        self.attributes -= not_sockets
         for name in list(self.acquired):
             for value, _ in self.acquired[name]:
                 if isinstance(value, cst.Call) and method_of(value) == "accept":
@@ -158,7 +191,11 @@ class SocketModel:
         self.evidence.discard("self")
         self.evidence.discard("cls")  # a class's own recv() method: a wrapper, not the socket
 
-    def _note_binding(self, name: str, value: Optional[cst.BaseExpression]) -> None:
+    def _note_binding(self, bound: Bound) -> None:
+        name, value = bound.target, bound.value
+        if bound.element == 0 and isinstance(bound.whole, cst.Name) and bound.whole.value in self.accept_tuples:
+            self.evidence.add(name)  # conn, addr = pair: the connection moves to conn
+            return
         how = acquisition(value, self.scope)
         if how is not None:
             self.acquired.setdefault(name, []).append((value, how))
@@ -273,6 +310,7 @@ class SocketModel:
                 events.append(Event(EventKind.HANDOFF, name, node.cst))
         for bound in self.node_bindings[node.index]:
             events.extend(self._binding_events(bound, node))
+        events.extend(self._chained_store_events(node))
         if self.sockets:
             for name in captured_names(node, self.sockets):
                 events.append(Event(EventKind.HANDOFF, name, node.cst))
@@ -296,7 +334,7 @@ class SocketModel:
             if isinstance(func.value, cst.Call) and method_of(func.value) == "makefile":
                 yield from self._inline_file_events(func.value, method, call)
                 return
-            receiver = dotted_name(func.value)
+            receiver = self.name_of(func.value)
             owner = self._socket_behind(receiver)
             if owner is not None:
                 if receiver in self.makefiles:
@@ -314,10 +352,15 @@ class SocketModel:
         yield from self._closing_helper_on_self(call)
 
     def _inline_file_events(self, makefile: cst.Call, method: str, call: cst.Call) -> Iterator[Event]:
-        """`conn.makefile("rb").readline()`: a receive through a file made on the spot."""
-        owner = dotted_name(makefile.func.value)
-        if owner in self.tracked and method in FILE_READ_METHODS:
+        """`conn.makefile("rb").readline()`: I/O through a file made on the spot."""
+        owner = self.name_of(makefile.func.value)
+        if owner not in self.tracked or method not in FILE_IO_METHODS:
+            return
+        yield Event(EventKind.SOURCE, owner, call, method=method, file=True, chained=True)
+        if method in FILE_READ_METHODS:
             yield self._receive(owner, method, call, file=True, chained=True)
+        else:
+            yield Event(EventKind.SEND, owner, call, method=method, file=True, chained=True)
 
     def _file_events(self, owner: str, method: str, call: cst.Call) -> Iterator[Event]:
         """A makefile() object's reads and writes are I/O on its socket."""
@@ -383,8 +426,8 @@ class SocketModel:
 
     def _sockets_in(self, value: cst.BaseExpression) -> Iterator[str]:
         """Sockets passed directly or inside a tuple/list literal (`args=(conn,)`)."""
-        if isinstance(value, (cst.Name, cst.Attribute)):
-            name = dotted_name(value)
+        if isinstance(value, (cst.Name, cst.Attribute, cst.Subscript)):
+            name = self.name_of(value)
             if name in self.tracked:
                 yield name
         elif isinstance(value, (cst.Tuple, cst.List, cst.Set)):
@@ -426,7 +469,7 @@ class SocketModel:
         for arg in call.args:
             target = arg.value
             if isinstance(target, cst.Attribute) and closes_by_name(target.attr.value):
-                owner = self._socket_behind(dotted_name(target.value))
+                owner = self._socket_behind(self.name_of(target.value))
                 if owner is not None:
                     yield Event(EventKind.CLOSE, owner, call, argument=True, closing=Closing.HELPER)
 
@@ -444,8 +487,8 @@ class SocketModel:
         `with socket.create_connection(...) as sock:`."""
         for item in statement.items:
             value = item.item
-            if isinstance(value, (cst.Name, cst.Attribute)):
-                held = dotted_name(value)
+            if isinstance(value, (cst.Name, cst.Attribute, cst.Subscript)):
+                held = self.name_of(value)
                 if held in self.tracked:
                     yield Event(EventKind.CLOSE, held, statement, closing=Closing.WITH)
                 continue
@@ -463,6 +506,9 @@ class SocketModel:
         assigned, value = bound.target, bound.value
         if not isinstance(assigned, str):
             yield from self._store_events(bound, node)
+            return
+        if bound.element == 0 and isinstance(bound.whole, cst.Name) and bound.whole.value in self.accept_tuples:
+            yield Event(EventKind.MOVE, bound.whole.value, node.cst, other=assigned)  # conn, addr = pair
             return
         if isinstance(value, cst.Name) and value.value in self.sockets and value.value != assigned:
             yield Event(EventKind.MOVE, value.value, node.cst, other=assigned)
@@ -483,6 +529,18 @@ class SocketModel:
         elif value is not None and self.receive_of(value) is not None:
             return  # the receive's event says which name holds its data
         yield Event(EventKind.DATA_CLEAR, "", node.cst, other=assigned)
+
+    def _chained_store_events(self, node: Node) -> Iterator[Event]:
+        """`self.sock = s = socket.socket()` (either order): the socket is
+        stored at once, so `s` is handed on as soon as it is bound."""
+        statement = node.cst
+        if node.kind is not NodeKind.STMT or not isinstance(statement, cst.Assign) or len(statement.targets) < 2:
+            return
+        if all(isinstance(target.target, cst.Name) for target in statement.targets):
+            return
+        for target in statement.targets:
+            if isinstance(target.target, cst.Name) and target.target.value in self.sockets:
+                yield Event(EventKind.HANDOFF, target.target.value, statement)
 
     def _store_events(self, bound: Bound, node: Node) -> Iterator[Event]:
         """Stored into an attribute, subscript or container: handed on. An

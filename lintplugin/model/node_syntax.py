@@ -30,6 +30,10 @@ class Bound:
 
     target: Union[str, cst.BaseExpression]
     value: Optional[cst.BaseExpression]  # None when not known (loop targets, `+=`, `del`)
+    # For an element of an unpacked tuple whose value is not known: the whole
+    # right-hand side and the element's index (`conn, addr = pair`: pair, 0).
+    whole: Optional[cst.BaseExpression] = None
+    element: Optional[int] = None
 
     @property
     def name(self) -> Optional[str]:
@@ -117,7 +121,11 @@ def unpack(target: cst.BaseExpression, value: Optional[cst.BaseExpression]) -> I
     elif isinstance(target, (cst.Tuple, cst.List)):
         elements = target.elements
         for index, element in enumerate(elements):
-            yield from unpack(element.value, _element_value(value, index, len(elements)))
+            known = _element_value(value, index, len(elements))
+            if known is None and isinstance(value, cst.Name) and isinstance(element.value, cst.Name):
+                yield Bound(element.value.value, None, whole=value, element=index)
+            else:
+                yield from unpack(element.value, known)
     elif isinstance(target, cst.StarredElement):
         yield from unpack(target.value, None)
     else:

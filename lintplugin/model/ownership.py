@@ -99,7 +99,8 @@ class OwnershipAnalysis:
 
     def _owned_names(self) -> Set[str]:
         model = self.model
-        candidates = set(model.sockets) - set(model.scope.declared_global)
+        # A global or nonlocal name stores the socket outside this function.
+        candidates = set(model.sockets) - model.scope.declared_global - model.scope.declared_nonlocal
         normal_reach = reachable(self.cfg, [self.cfg.entry], NORMAL_EDGES)
         owned = set()
         for name in candidates:
@@ -125,10 +126,14 @@ class OwnershipAnalysis:
             closes_later = reaching_back(self.cfg, closing, NORMAL_EDGES, blocked=rebinding)
             for index, events in enumerate(self.model.events):
                 for event in events.events:
-                    if event.kind is EventKind.PASS and event.var == name:
-                        if not any(closes_later[target] for target, kind in self.cfg.nodes[index].succ
-                                   if kind in NORMAL_EDGES):
-                            handoffs.add(id(event.node))
+                    if event.kind is not EventKind.PASS or event.var != name:
+                        continue
+                    if index in rebinding:
+                        # `sock = wrap(sock)`: the result replaces what was passed in
+                        handoffs.add(id(event.node))
+                    elif not any(closes_later[target] for target, kind in self.cfg.nodes[index].succ
+                                 if kind in NORMAL_EDGES):
+                        handoffs.add(id(event.node))
         return handoffs
 
     def is_handoff(self, event: Event) -> bool:
@@ -333,6 +338,8 @@ class OwnershipAnalysis:
                         after[slot] = self._fresh(name, (value, "obtained"), after)
                         self.obtained.setdefault(name, value)
             elif kind is EventKind.MOVE:
+                if event.other == name:
+                    continue  # `sock = ctx.wrap_socket(sock)`: the same name holds it on
                 target = self.slot.get(event.other)
                 if target is not None and target != slot:
                     self._sink(after, event.other, index)

@@ -102,6 +102,16 @@ SENDING_HELPER_WORDS = ("send", "reply", "respond", "write")
 RECEIVING_HELPER_WORDS = ("recv", "receive", "read")
 SLEEP_FUNCTIONS = frozenset({"time.sleep", "eventlet.sleep", "gevent.sleep"})
 
+# Methods sockets do not have: an object used with one is something else (an
+# SSH channel, a websocket) even where it also has recv() and send(), and no
+# rule judges it.
+NOT_SOCKET_METHODS = frozenset({
+    "recv_ready", "send_ready", "recv_stderr_ready", "recv_stderr", "recv_exit_status", "exit_status_ready",
+    "exec_command", "invoke_shell", "invoke_subsystem", "get_pty", "get_transport", "open_session",
+    "open_channel", "resize_pty", "set_combine_stderr", "makefile_stderr", "get_id",
+    "recv_data", "recv_frame", "recv_data_frame", "send_binary", "send_frame", "ping", "pong",
+})
+
 
 def closes_by_name(name: str) -> bool:
     """A helper whose name says it closes what it is given (`_force_close`, `handle_close`)."""

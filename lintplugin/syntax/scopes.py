@@ -42,6 +42,7 @@ class Scope:
     star_imports: List[str] = field(default_factory=list)
     calls: List[cst.Call] = field(default_factory=list)
     declared_global: set = field(default_factory=set)
+    declared_nonlocal: set = field(default_factory=set)  # names that belong to an enclosing function
     stores: List = field(default_factory=list)  # (dotted attribute, value) for `self.x = value`
 
     @property
@@ -213,6 +214,7 @@ class ScopeCollector:
         # here keeps us from trusting a single assignment we can see.
         for item in node.names:
             self.current.bind(item.name.value, Binding(BindingKind.OTHER))
+            self.current.declared_nonlocal.add(item.name.value)
 
     def visit_Call(self, node: cst.Call) -> None:
         self.current.calls.append(node)
