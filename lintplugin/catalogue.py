@@ -31,7 +31,14 @@ class Rule:
     enabled_by_default: bool = True
 
 
+# What a leak does, in words true for the socket at hand: only a connected
+# stream socket can sit in CLOSE_WAIT.
 CLOSE_WAIT = "the connection stays in CLOSE_WAIT and its descriptor leaks"
+PEER_CLOSE_WAIT = "the descriptor leaks and a peer that closes leaves it in CLOSE_WAIT"
+UNCOLLECTED = "stays open until the socket is garbage-collected (ResourceWarning: unclosed socket)"
+NEVER_CONNECTED = "it never connected, so its descriptor " + UNCOLLECTED + ", one more with every failed attempt"
+LISTENER_LEAK = "the listening socket's descriptor (and its port) " + UNCOLLECTED
+DATAGRAM_LEAK = "its descriptor " + UNCOLLECTED + " (a datagram socket has no connection to leave in CLOSE_WAIT)"
 
 
 RULES: Dict[str, Rule] = {
@@ -74,10 +81,9 @@ RULES: Dict[str, Rule] = {
             summary="An except clause around a receive swallows connection errors and keeps using the socket.",
             link="https://blog.cloudflare.com/when-tcp-sockets-refuse-to-die/",
             message=(
-                "'except {caught}' around a receive on {subject} swallows the error and goes round the "
-                "loop again with the same socket: after a reset or a closed peer every later call fails "
-                "the same way and the socket is never closed (CLOSE_WAIT); close it and leave the loop, "
-                "or re-raise"
+                "'{caught}' around a receive on {subject} swallows the error and {goes_on} with the same "
+                "socket: after a reset or a closed peer every later call fails the same way and the socket "
+                "is never closed (CLOSE_WAIT); close it (and leave the loop), or re-raise"
             ),
         ),
         Rule(
@@ -87,8 +93,7 @@ RULES: Dict[str, Rule] = {
             link="https://google.github.io/styleguide/pyguide.html#311-files-sockets-and-similar-stateful-resources",
             message=(
                 "{sockets} ({how} here) {is} never closed on the normal path: {sink} without close(), so "
-                "the descriptor leaks and a peer that closes leaves it in CLOSE_WAIT; close it in "
-                "'finally' or use 'with'"
+                "{consequence}; close it in 'finally' or use 'with'"
             ),
         ),
         Rule(

@@ -10,9 +10,10 @@ SKT301 close-without-shutdown, SKT302 shutdown-without-drain and SKT303
 sleep-before-close come from one forward dataflow over the normal paths of
 a function (exception paths are not judged), reading the event model. Each
 path is in one *phase* per socket (see PhaseKind). At a close, REPLIED is
-SKT301, SLEPT is SKT303 (at the sleep), SHUT is SKT302. Sockets the function
-connects itself (connect(), create_connection) are clients and are not
-judged for these three. SKT304 shutdown-skips-close reports the unprotected
+SKT301, SLEPT is SKT303 (at the sleep), SHUT is SKT302. The shape of the
+exchange decides, not who connected: a client that reads a greeting, sends
+QUIT and closes is judged like a server; one whose last exchange is reading
+the reply is not. SKT304 shutdown-skips-close reports the unprotected
 shutdowns of model/shutdowns.py.
 """
 
@@ -110,7 +111,7 @@ class GracefulClose:
 
     def _judged_sockets(self) -> List[str]:
         """Stream sockets (names or attributes) that this function closes
-        itself, and does not connect (clients are not judged)."""
+        itself. Who connected does not matter: the exchange before the close does."""
         model = self.model
         closed: List[str] = []
         for events in model.events:
@@ -118,7 +119,7 @@ class GracefulClose:
                 if event.kind is EventKind.CLOSE and event.closing in (Closing.CALL, Closing.WITH) \
                         and event.var not in closed:
                     closed.append(event.var)
-        return [name for name in closed if not model.is_datagram(name) and not model.connects(name)]
+        return [name for name in closed if not model.is_datagram(name)]
 
     def _data_sockets(self) -> Dict[str, Set[str]]:
         """data name -> the judged sockets whose receives assign it (`data = conn.recv(n)`)."""

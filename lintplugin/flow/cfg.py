@@ -30,7 +30,16 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import libcst as cst
 
-from lintplugin.flow.exceptions import Catches, HandlerInfo, catches_raised, handler_info, raised_name, suppressed_by
+from lintplugin.flow.exceptions import (
+    Catches,
+    HandlerInfo,
+    Resolve,
+    catches_raised,
+    handler_info,
+    raised_name,
+    suppressed_by,
+)
+from lintplugin.syntax.walk import dotted_name
 
 # Edge kinds (small ints: they sit in every successor tuple of the hot loops).
 NORMAL, TRUE, FALSE, EXC, RERAISE = range(5)
@@ -55,7 +64,7 @@ class NodeKind(str, enum.Enum):
     FOR_ITER = "for_iter"  # evaluating a `for` loop's iterable
     FOR = "for"  # a `for` loop's header: TRUE into the body, FALSE when exhausted
     WITH_ENTER = "with_enter"
-    WITH_EXIT = "with_exit"  # one copy per way out (`way`)
+    WITH_EXIT = "with_exit"  # one copy per way out (`way`); a SUPPRESSED copy has its `handler`
     FINALLY = "finally"  # the entry of one copy of a `finally` body (`way`)
     HANDLER = "handler"  # an `except` clause (`handler`)
     MATCH = "match"
@@ -155,9 +164,9 @@ class _TryFrame:
 class _WithFrame:
     has_cleanup = True
 
-    def __init__(self, node: cst.With, suppresses: bool) -> None:
+    def __init__(self, node: cst.With, suppresses: Optional[HandlerInfo]) -> None:
         self.node = node
-        self.suppresses = suppresses
+        self.suppresses = suppresses  # `with suppress(...)`: what it catches
         self.swallowed: Pending = []
         self.copies: Dict[Way, Node] = {}
         self.normal_ends: Pending = []
@@ -167,9 +176,10 @@ _Frame = Union[_LoopFrame, _TryFrame, _WithFrame]
 
 
 class _Builder:
-    def __init__(self, budget: int) -> None:
+    def __init__(self, budget: int, resolve: Resolve) -> None:
         self.cfg = CFG()
         self.budget = budget
+        self.resolve = resolve
         self.frames: List[_Frame] = []
         self.add(NodeKind.ENTRY)
         self.add(NodeKind.EXIT)
@@ -226,9 +236,13 @@ class _Builder:
             if way is Way.RAISE and isinstance(frame, _TryFrame) and frame.catching:
                 if self._route_to_handlers(frame, pending, raised):
                     return
-            if way is Way.RAISE and isinstance(frame, _WithFrame) and frame.suppresses:
-                self.link(pending, self.cleanup_copy(frame, index, Way.SUPPRESSED))
-                return
+            if way is Way.RAISE and isinstance(frame, _WithFrame) and frame.suppresses is not None:
+                info = frame.suppresses
+                catches = info.catches if raised is None else catches_raised(info.names, raised)
+                if catches is not Catches.NONE:
+                    self.link(pending, self.cleanup_copy(frame, index, Way.SUPPRESSED))
+                if catches is Catches.ALL:
+                    return
             if not isinstance(frame, _LoopFrame) and frame.has_cleanup:
                 self.link(pending, self.cleanup_copy(frame, index, way))
                 return
@@ -262,6 +276,8 @@ class _Builder:
             if isinstance(frame, _WithFrame):
                 entry = self.add(NodeKind.WITH_EXIT, frame.node)
                 entry.way = way
+                if way is Way.SUPPRESSED:
+                    entry.handler = frame.suppresses
                 frame.copies[way] = entry
                 # __exit__ of a socket does no I/O that raises; of others, it may.
                 self.jump(Way.RAISE, [(entry, EXC)])
@@ -321,7 +337,7 @@ class _Builder:
             return []
         if isinstance(small, cst.Raise):
             node = self.step(pending, NodeKind.RAISE, small, raises=False)
-            self.jump(Way.RAISE, [(node, EXC)], raised=raised_name(small))
+            self.jump(Way.RAISE, [(node, EXC)], raised=raised_name(small, self.resolve))
             return []
         if isinstance(small, (cst.Break, cst.Continue)):
             is_break = isinstance(small, cst.Break)
@@ -378,7 +394,7 @@ class _Builder:
 
     def compound_With(self, statement: cst.With, pending: Pending) -> Pending:
         enter = self.step(pending, NodeKind.WITH_ENTER, statement, statement=statement)
-        frame = _WithFrame(statement, suppresses=suppressed_by(statement))
+        frame = _WithFrame(statement, suppresses=suppressed_by(statement, self.resolve))
         self.frames.append(frame)
         depth = len(self.frames) - 1
         try:
@@ -399,7 +415,7 @@ class _Builder:
         handlers = []
         for clause in statement.handlers:
             node = self.add(NodeKind.HANDLER, clause)
-            node.handler = handler_info(clause)
+            node.handler = handler_info(clause, self.resolve)
             handlers.append((node, node.handler))
         frame = _TryFrame(statement, handlers)
         self.frames.append(frame)
@@ -470,12 +486,15 @@ def _irrefutable(case) -> bool:
     return False
 
 
-def build_cfg(scope: Union[cst.FunctionDef, cst.Module], budget: Optional[int] = None) -> CFG:
+def build_cfg(
+    scope: Union[cst.FunctionDef, cst.Module], budget: Optional[int] = None, resolve: Resolve = dotted_name
+) -> CFG:
     """The graph of a function's body, or of a module's top-level code.
 
     Raises AnalysisLimit past `budget` nodes (default: DEFAULT_NODE_BUDGET,
-    read at each call so that tests can lower it)."""
-    builder = _Builder(DEFAULT_NODE_BUDGET if budget is None else budget)
+    read at each call so that tests can lower it). `resolve` names exception
+    classes with their import spellings resolved."""
+    builder = _Builder(DEFAULT_NODE_BUDGET if budget is None else budget, resolve)
     if isinstance(scope, cst.Module):
         body = scope.body
     else:

@@ -12,11 +12,15 @@ from __future__ import annotations
 import builtins
 import enum
 from dataclasses import dataclass
-from typing import Optional, Tuple
+from typing import Callable, Optional, Tuple
 
 import libcst as cst
 
 from lintplugin.syntax.walk import dotted_name
+
+# What an exception class expression names, import spellings resolved
+# (`s.error` after `import socket as s` is "socket.error").
+Resolve = Callable[[cst.BaseExpression], Optional[str]]
 
 
 class Catches(enum.Enum):
@@ -69,8 +73,8 @@ class HandlerInfo:
         return any(name in CONNECTION_ERRORS for name in self.names)
 
 
-def handler_info(clause: cst.ExceptHandler) -> HandlerInfo:
-    names = exception_names(clause.type)
+def handler_info(clause: cst.ExceptHandler, resolve: Resolve = dotted_name) -> HandlerInfo:
+    names = exception_names(clause.type, resolve)
     bound = clause.name.name.value if clause.name is not None and isinstance(clause.name.name, cst.Name) else None
     return HandlerInfo(
         names=names,
@@ -80,14 +84,14 @@ def handler_info(clause: cst.ExceptHandler) -> HandlerInfo:
     )
 
 
-def exception_names(node: Optional[cst.BaseExpression]) -> Tuple[str, ...]:
+def exception_names(node: Optional[cst.BaseExpression], resolve: Resolve = dotted_name) -> Tuple[str, ...]:
     if node is None:
         return ("",)
     elements = node.elements if isinstance(node, cst.Tuple) else [node]
     names = []
     for element in elements:
         value = element.value if isinstance(element, (cst.Element, cst.StarredElement)) else element
-        names.append(dotted_name(value) or "?")
+        names.append(resolve(value) or dotted_name(value) or "?")
     return tuple(names)
 
 
@@ -124,7 +128,7 @@ def catches_raised(names: Tuple[str, ...], raised: str) -> Catches:
     return Catches.SOME if kinds else Catches.NONE
 
 
-def raised_name(statement: cst.Raise) -> Optional[str]:
+def raised_name(statement: cst.Raise, resolve: Resolve = dotted_name) -> Optional[str]:
     """The class a `raise` statement raises; None for a bare re-raise."""
     exc = statement.exc
     if exc is None:
@@ -132,22 +136,29 @@ def raised_name(statement: cst.Raise) -> Optional[str]:
     if isinstance(exc, cst.Call):
         exc = exc.func
     name = dotted_name(exc)
+    if name is not None:
+        name = resolve(exc) or name
     if name is None or not name.rsplit(".", 1)[-1][:1].isupper():
         return None  # `raise error` re-raises a caught exception object: treat it like the original
     return name
 
 
-def suppressed_by(statement: cst.With) -> bool:
-    """`with contextlib.suppress(OSError):` swallows the exceptions of its body."""
+def suppressed_by(statement: cst.With, resolve: Resolve = dotted_name) -> Optional[HandlerInfo]:
+    """`with contextlib.suppress(OSError):` is a handler for what it names,
+    and for nothing else (`suppress(BlockingIOError)` lets a reset through)."""
     for item in statement.items:
         call = item.item
         if isinstance(call, cst.Call):
-            name = dotted_name(call.func) or ""
-            if name.rsplit(".", 1)[-1] == "suppress":
-                caught = tuple(dotted_name(arg.value) or "?" for arg in call.args)
-                if classify_handler(caught) is not Catches.NONE:
-                    return True
-    return False
+            name = resolve(call.func) or dotted_name(call.func) or ""
+            if name.rsplit(".", 1)[-1] == "suppress" and call.args:
+                caught = tuple(resolve(arg.value) or dotted_name(arg.value) or "?" for arg in call.args)
+                return HandlerInfo(
+                    names=caught,
+                    catches=classify_handler(caught),
+                    retry_only=all(_is_retry_error(name) for name in caught),
+                    name=None,
+                )
+    return None
 
 
 def _is_retry_error(name: str) -> bool:

@@ -30,6 +30,9 @@ class EofTest:
     eof_edge: int  # TRUE or FALSE: the edge taken on end-of-file
     receive: Optional[cst.Call] = None  # when the receive call sits in the test itself
     socket: Optional[str] = None
+    # "str" or "bytes" when the test compares with an empty literal of that
+    # type: `data == ''` is never true for bytes (the event model decides).
+    literal: Optional[str] = None
 
 
 def no_receive(expression: cst.BaseExpression) -> None:
@@ -51,6 +54,9 @@ def eof_test(test: cst.BaseExpression, receive_of: ReceiveOf = no_receive) -> Op
             # `if not conn.recv(1):` / `if not (data := conn.recv(n)):`
             flipped.eof_edge = TRUE if flipped.eof_edge == FALSE else FALSE
             return flipped
+    compared = _comparison(test, receive_of)
+    if compared is not None:
+        return compared
     truthiness = _tested_name(test)
     if truthiness is not None:
         name, eof_when_true = truthiness
@@ -105,33 +111,68 @@ def _tested_name(test: cst.BaseExpression) -> Optional[Tuple[str, bool]]:
     length = _length_of(test)
     if length is not None:
         return length, False  # `if len(data):`
-    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
-        return _compared_name(test)
     return None
 
 
-def _compared_name(test: cst.Comparison) -> Optional[Tuple[str, bool]]:
+def _comparison(test: cst.BaseExpression, receive_of: ReceiveOf) -> Optional[EofTest]:
+    """`data == b''`, `len(data) == 0`, `n <= 0`, `(data := s.recv(n)) != b''`,
+    `s.recv(n) == b''`: which edge is taken on end-of-file."""
+    if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1):
+        return None
     target = test.comparisons[0]
     left, right, op = test.left, target.comparator, target.operator
     for subject, other, flipped in ((left, right, False), (right, left, True)):
-        name = subject.value if isinstance(subject, cst.Name) else _length_of(subject)
-        if name is None:
+        is_length = _length_of(subject) is not None
+        name, receive, socket = _compared_subject(subject, receive_of)
+        if name is None and receive is None:
             continue
-        empty = is_empty_string(other)
-        zero = is_integer(other, "0", "0x0")
-        is_length = not isinstance(subject, cst.Name)
-        if isinstance(op, (cst.Equal, cst.Is)) and (empty or zero):
-            return name, True
-        if isinstance(op, (cst.NotEqual, cst.IsNot)) and (empty or zero):
-            return name, False
-        if (is_length or zero) and not flipped:
-            if isinstance(op, cst.GreaterThan) and zero:
-                return name, False  # len(data) > 0
-            if isinstance(op, cst.LessThan) and is_integer(other, "1"):
-                return name, True  # len(data) < 1
-            if isinstance(op, cst.LessThanEqual) and zero:
-                return name, True  # n <= 0
+        eof_when_true = _true_on_empty(op, other, is_length, flipped)
+        if eof_when_true is None:
+            continue
+        literal = _literal_kind(other)
+        return EofTest(data=name, eof_edge=TRUE if eof_when_true else FALSE, receive=receive, socket=socket,
+                       literal=literal)
     return None
+
+
+def _compared_subject(subject, receive_of: ReceiveOf):
+    """(data name, receive call, socket) of one side of a comparison."""
+    length = _length_of(subject)
+    if length is not None:
+        return length, None, None
+    if isinstance(subject, cst.Name):
+        return subject.value, None, None
+    name = None
+    if isinstance(subject, cst.NamedExpr) and isinstance(subject.target, cst.Name):
+        name, subject = subject.target.value, subject.value
+    received = receive_of(subject)
+    if received is not None:
+        return name, received[1], received[0]
+    return name, None, None
+
+
+def _true_on_empty(op, other, is_length: bool, flipped: bool) -> Optional[bool]:
+    """Whether the comparison is true when its subject is empty (None: not an end-of-file test)."""
+    empty = is_empty_string(other)
+    zero = is_integer(other, "0", "0x0")
+    if isinstance(op, (cst.Equal, cst.Is)) and (empty or zero):
+        return True
+    if isinstance(op, (cst.NotEqual, cst.IsNot)) and (empty or zero):
+        return False
+    if (is_length or zero) and not flipped:
+        if isinstance(op, cst.GreaterThan) and zero:
+            return False  # len(data) > 0
+        if isinstance(op, cst.LessThan) and is_integer(other, "1"):
+            return True  # len(data) < 1
+        if isinstance(op, cst.LessThanEqual) and zero:
+            return True  # n <= 0
+    return None
+
+
+def _literal_kind(node) -> Optional[str]:
+    if not is_empty_string(node):
+        return None
+    return "bytes" if "b" in node.value.split(node.value[-1], 1)[0].lower() else "str"
 
 
 def _length_of(node: cst.BaseExpression) -> Optional[str]:

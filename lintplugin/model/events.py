@@ -24,7 +24,7 @@ from typing import Dict, FrozenSet, Iterator, List, Optional, Set, Tuple
 
 import libcst as cst
 
-from lintplugin.flow.cfg import CFG, ROUTING, Node, NodeKind
+from lintplugin.flow.cfg import CFG, FALSE, ROUTING, TRUE, Node, NodeKind
 from lintplugin.model.calls import acquisition, is_datagram, is_socket_call, reads_to_end, shutdown_how
 from lintplugin.model.conditions import EofTest, eof_test, none_tests
 from lintplugin.model.node_syntax import Bound, captured_names, escaping_names, node_bindings, node_calls
@@ -70,6 +70,15 @@ class EventKind(enum.Enum):
     DATA_CLEAR = "data_clear"  # the name in `other` no longer holds received data
 
 
+class Role(enum.Enum):
+    """What a socket is used as in a function."""
+
+    CONNECTION = "connection"  # accepted or connected, or used to send and receive
+    LISTENER = "listener"  # bound, listening or accepting: never itself connected
+    DATAGRAM = "datagram"  # SOCK_DGRAM, or only recvfrom()/sendto()
+    UNKNOWN = "unknown"
+
+
 class Closing(enum.Enum):
     CALL = "close()"  # var.close()
     WITH = "with"  # the exit of a `with` block that holds it
@@ -100,6 +109,7 @@ class Event:
     into: Tuple[str, ...] = ()  # RECEIVE: the names the received bytes are bound to
     accumulates: bool = False  # RECEIVE: `buf += sock.recv(n)`
     to_end: bool = False  # RECEIVE: a read until end-of-file (`makefile().read()`)
+    returns: str = "bytes"  # RECEIVE: "bytes", "str" (a text-mode makefile()) or "?"
 
 
 @dataclass
@@ -121,6 +131,7 @@ class SocketModel:
         self.is_module = isinstance(scope.node, cst.Module)
         self.params = [param.name.value for param in _parameters(scope.node)]
         self.makefiles: Dict[str, str] = {}  # file name -> socket name
+        self.file_returns: Dict[str, str] = {}  # file name -> what its reads return ("bytes", "str", "?")
         self.acquired: Dict[str, List[Tuple[cst.CSTNode, str]]] = {}
         self.evidence: Set[str] = set()  # names used as sockets
         self.attributes: Set[str] = set()  # attribute chains used as sockets (`self.sock`)
@@ -137,6 +148,7 @@ class SocketModel:
         self._received_into = self._receive_bindings()
         self.receive_calls: Dict[int, Event] = {}  # id(call) -> its RECEIVE event
         self.events: List[NodeEvents] = [self._node_events(node) for node in cfg.nodes]
+        self._settle_literal_tests()
 
     # -- which expressions are sockets -------------------------------------
 
@@ -205,6 +217,7 @@ class SocketModel:
             owner = _receiver_name(value)
             if owner is not None:
                 self.makefiles[name] = owner
+                self.file_returns[name] = _file_returns(value)
 
     def is_datagram(self, var: str) -> bool:
         """Datagram sockets have no end-of-file and no teardown."""
@@ -272,14 +285,27 @@ class SocketModel:
     def stream_receives(self, index: int) -> Iterator[Event]:
         return (event for event in self.events[index].events if self.is_stream_receive(event))
 
-    def connects(self, var: str) -> bool:
-        """Whether this function connects `var` itself (a client socket)."""
-        if any(how == "connected" for _, how in self.acquired.get(var, ())):
-            return True
-        return any(
-            event.var == var and event.kind is EventKind.SOURCE and event.method in CONNECT_METHODS
-            for events in self.events for event in events.events
-        )
+    def role(self, var: str) -> "Role":
+        """What the socket in `var` is used as here, for messages that must be
+        true for it: only a connected stream socket can sit in CLOSE_WAIT."""
+        if self.is_datagram(var):
+            return Role.DATAGRAM
+        hows = {how for _, how in self.acquired.get(var, ())}
+        if hows & {"accepted", "connected"}:
+            return Role.CONNECTION
+        methods = {event.method for events in self.events for event in events.events
+                   if event.var == var and event.kind is EventKind.SOURCE and event.method}
+        if methods & (CONNECT_METHODS | STREAM_RECEIVE_METHODS | {"send", "sendall", "sendfile", "do_handshake"}):
+            return Role.CONNECTION
+        if methods & {"bind", "listen", "accept"} or any(
+                self.acquisition_name(value) == "socket.create_server" for value, _ in self.acquired.get(var, ())):
+            return Role.LISTENER
+        if methods and methods <= {"recvfrom", "recvfrom_into", "sendto", "recvmsg", "sendmsg"}:
+            return Role.DATAGRAM
+        return Role.UNKNOWN
+
+    def acquisition_name(self, value) -> Optional[str]:
+        return qualified_name(value.func, self.scope) if isinstance(value, cst.Call) else None
 
     def receive_of(self, expression: cst.BaseExpression) -> Optional[Tuple[str, cst.Call]]:
         """(socket, call) when `expression` is a receive (awaited or not)."""
@@ -317,7 +343,27 @@ class SocketModel:
         if node.kind is NodeKind.TEST:
             result.eof = eof_test(node.cst, self.receive_of)
             result.none_tests = none_tests(node.cst)
+        elif node.kind is NodeKind.ASSERT:
+            result.eof = eof_test(node.cst.test, self.receive_of)
         return result
+
+    def _settle_literal_tests(self) -> None:
+        """`data == ''` on bytes from recv() is never true (and `data != ''`
+        always is): on end-of-file the other edge is taken."""
+        returns: Dict[str, Set[str]] = {}
+        for events in self.events:
+            for event in events.events:
+                if event.kind is EventKind.RECEIVE:
+                    for name in event.into:
+                        returns.setdefault(name, set()).add(event.returns)
+        for events in self.events:
+            eof = events.eof
+            if eof is None or eof.literal is None:
+                continue
+            kinds = {self.receive_calls[id(eof.receive)].returns} if eof.receive is not None \
+                else returns.get(eof.data or "", set())
+            if kinds and "?" not in kinds and eof.literal not in kinds:
+                eof.eof_edge = FALSE if eof.eof_edge == TRUE else TRUE
 
     def _socket_behind(self, receiver: Optional[str]) -> Optional[str]:
         """The socket an expression stands for: itself, or the socket of a makefile() object."""
@@ -358,7 +404,7 @@ class SocketModel:
             return
         yield Event(EventKind.SOURCE, owner, call, method=method, file=True, chained=True)
         if method in FILE_READ_METHODS:
-            yield self._receive(owner, method, call, file=True, chained=True)
+            yield self._receive(owner, method, call, file=True, chained=True, returns=_file_returns(makefile))
         else:
             yield Event(EventKind.SEND, owner, call, method=method, file=True, chained=True)
 
@@ -368,7 +414,8 @@ class SocketModel:
             return
         yield Event(EventKind.SOURCE, owner, call, method=method, file=True)
         if method in FILE_READ_METHODS:
-            yield self._receive(owner, method, call, file=True)
+            returns = self.file_returns.get(dotted_name(call.func.value) or "", "?")
+            yield self._receive(owner, method, call, file=True, returns=returns)
         else:
             yield Event(EventKind.SEND, owner, call, method=method, file=True)
 
@@ -392,11 +439,13 @@ class SocketModel:
             how = Closing.CALL if method == "close" and not call.args else Closing.HELPER
             yield Event(EventKind.CLOSE, owner, call, method=method, closing=how)
 
-    def _receive(self, owner: str, method: str, call: cst.Call, file: bool = False, chained: bool = False) -> Event:
+    def _receive(self, owner: str, method: str, call: cst.Call, file: bool = False, chained: bool = False,
+                 returns: str = "bytes") -> Event:
         into, accumulates = self._received_into.get(id(call), ((), False))
         event = Event(
             EventKind.RECEIVE, owner, call, method=method, file=file, chained=chained,
             into=into, accumulates=accumulates, to_end=file and method == "read" and reads_to_end(call),
+            returns=returns,
         )
         self.receive_calls[id(call)] = event
         return event
@@ -487,8 +536,8 @@ class SocketModel:
         `with socket.create_connection(...) as sock:`."""
         for item in statement.items:
             value = item.item
-            if isinstance(value, (cst.Name, cst.Attribute, cst.Subscript)):
-                held = self.name_of(value)
+            held = self.name_of(value) if isinstance(value, (cst.Name, cst.Attribute, cst.Subscript)) else None
+            if held is not None:
                 if held in self.tracked:
                     yield Event(EventKind.CLOSE, held, statement, closing=Closing.WITH)
                 continue
@@ -562,6 +611,19 @@ class SocketModel:
         elif isinstance(value, (cst.Tuple, cst.List, cst.Set)):
             for element in value.elements:
                 yield from self._names_in(element.value)
+
+
+def _file_returns(makefile: cst.Call) -> str:
+    """What reads of a makefile() object return: its mode decides (default "r": text)."""
+    mode = None
+    for position, arg in enumerate(makefile.args):
+        if (arg.keyword is None and position == 0) or (arg.keyword is not None and arg.keyword.value == "mode"):
+            mode = arg.value
+    if mode is None:
+        return "str"
+    if isinstance(mode, cst.SimpleString):
+        return "bytes" if "b" in str(mode.evaluated_value) else "str"
+    return "?"
 
 
 def _helper_role(name: str) -> HelperRole:

@@ -17,6 +17,7 @@ from lintplugin.model.calls import is_datagram
 from lintplugin.model.events import SocketModel
 from lintplugin.model.ownership import OwnershipAnalysis
 from lintplugin.model.shutdowns import unprotected_shutdowns
+from lintplugin.syntax.names import qualified_name
 from lintplugin.syntax.scopes import Scope
 
 Position = Tuple[int, int]
@@ -37,7 +38,7 @@ class FileFacts:
     def socket_model(self, scope: Scope) -> SocketModel:
         key = id(scope)
         if key not in self._models:
-            graph = build_cfg(scope.node)
+            graph = build_cfg(scope.node, resolve=lambda expression: qualified_name(expression, scope))
             self._models[key] = SocketModel(scope, graph, self.datagram_attributes)
         return self._models[key]
 

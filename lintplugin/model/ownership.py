@@ -252,7 +252,7 @@ class OwnershipAnalysis:
 
     def _edge_filter(self, source: int, target: int, kind: int, state):
         node = self.cfg.nodes[target]
-        if kind == EXC and node.kind is NodeKind.HANDLER and node.handler.retry_only:
+        if kind == EXC and node.handler is not None and node.handler.retry_only:
             # A non-blocking retry: the event loop still holds the socket.
             cleared = [0] * len(state)
             cleared[self.paths_slot] = state[self.paths_slot]
