@@ -124,9 +124,10 @@ RULES: Dict[str, Rule] = {
             ),
             level="warning",
             message=(
-                "{sockets} {is} closed right after sending a reply, with no shutdown(SHUT_WR): if request "
-                "bytes are still unread, close() sends RST instead of FIN and the peer may lose the end "
-                "of the reply (connection reset); shut down with SHUT_WR, read until b'', then close"
+                "{sockets} {is} closed right after answering what it received, with no shutdown(SHUT_WR): "
+                "if bytes from the peer are still unread, close() sends RST instead of FIN and the peer may "
+                "lose the end of what was sent (connection reset); shut down with SHUT_WR, read until b'', "
+                "then close"
             ),
         ),
         Rule(
@@ -139,9 +140,9 @@ RULES: Dict[str, Rule] = {
             link="https://www.rfc-editor.org/rfc/rfc6455#section-7.1.1",
             level="warning",
             message=(
-                "{sockets} {is} shut down and then closed without reading until b'': unread request bytes "
-                "still turn this close() into RST and the peer may lose the end of the reply; read until "
-                "b'' (bounded by a timeout or a count) between shutdown() and close()"
+                "{sockets} {is} shut down and then closed without reading until b'': bytes from the peer "
+                "still unread turn this close() into RST and the peer may lose the end of what was sent; "
+                "read until b'' (bounded by a timeout or a count) between shutdown() and close()"
             ),
         ),
         Rule(
@@ -154,9 +155,9 @@ RULES: Dict[str, Rule] = {
             link="https://httpd.apache.org/docs/2.0/misc/fin_wait_2.html#appendix",
             level="warning",
             message=(
-                "sleep() before closing {sockets} only narrows the window: any request bytes still unread "
-                "turn close() into RST and the peer loses the end of the reply; use shutdown(SHUT_WR), "
-                "read until b'', then close()"
+                "sleep() before closing {sockets} only narrows the window: any bytes from the peer still "
+                "unread turn close() into RST and the peer may lose the end of what was sent; use "
+                "shutdown(SHUT_WR), read until b'', then close()"
             ),
         ),
         Rule(

@@ -1,0 +1,77 @@
+"""Ownership, spec v2.6: what hands a socket on, what is one socket, and what is no socket."""
+import socket
+
+
+class Client:
+    def open(self):
+        self.sock = s = socket.socket()  # stored at once: the object owns it
+        s.settimeout(5)
+
+    def open_other_order(self):
+        s = self.sock = socket.socket()
+        s.settimeout(5)
+
+
+def outer(addr):
+    sock = None
+
+    def inner():
+        nonlocal sock  # the enclosing function holds it
+        sock = socket.create_connection(addr)
+
+    inner()
+    return sock
+
+
+def accept_kept_whole(srv):
+    pair = srv.accept()
+    data = pair[0].recv(10)  # SKT101:12 recv() 'pair'
+    pair[0].close()
+    return data
+
+
+def accept_unpacked_later(srv, handler):
+    v = srv.accept()
+    if v is None:
+        return
+    conn, addr = v
+    handler(conn)
+
+
+def rewrapped(addr, wrap):
+    sock = socket.create_connection(addr)
+    sock = wrap(sock)  # the wrapper takes the socket over
+    sock.settimeout(1)
+    sock.close()
+
+
+def second_pair_loses_the_first():
+    a, b = socket.socketpair()  # SKT105:12 'a' 'b' "are never closed" "rebound on line 50"
+    a, b = socket.socketpair()
+    a.close()
+    b.close()
+
+
+def makefile_chain(addr):
+    sock = socket.create_connection(addr)
+    line = sock.makefile("rb").readline()  # SKT101:12 readline() 'sock'
+    sock.close()
+    return line
+
+
+def raw_and_tls_are_one(addr, ctx):
+    raw = socket.socket()
+    raw.connect(addr)  # SKT101:5 connect() 'raw' "never connected" "1 more call"
+    tls = ctx.wrap_socket(raw)
+    tls.do_handshake()
+    tls.close()
+
+
+def ssh_channel(client):
+    chan = client.get_transport().open_session()
+    chan.exec_command("uptime")
+    while True:
+        out = chan.recv(1024)
+        if chan.recv_ready():
+            continue
+        print(out)
