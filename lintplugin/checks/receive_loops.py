@@ -23,6 +23,8 @@ import libcst as cst
 from lintplugin.flow.cfg import EXC, FALSE, NORMAL_EDGES, TRUE, Node, NodeKind, Way, always_true
 from lintplugin.model.events import Event, EventKind, SocketModel
 from lintplugin.model.facts import FileFacts
+from lintplugin.model.vocabulary import is_sleep, looks_without_io
+from lintplugin.syntax.names import qualified_name
 from lintplugin.syntax.scopes import Scope
 from lintplugin.syntax.walk import (
     NESTED_SCOPES,
@@ -126,6 +128,7 @@ class _Loop:
     names: Set[str]  # names and attribute chains the condition reads
     opaque_calls: List[cst.Call]  # calls that may change on their own (time, a method asked each turn)
     assigned: "Assignments"
+    acting: Dict[Tuple[int, int], bool] = field(default_factory=dict)  # (test, edge) -> acts on b''
 
     @classmethod
     def of(cls, model: SocketModel, header: int) -> "_Loop":
@@ -295,11 +298,46 @@ def _returning_on_eof(model: SocketModel, loop: _Loop, receive: _Receive) -> Set
             if edge is not None:
                 if node.kind is NodeKind.ASSERT and edge != TRUE:
                     continue  # `assert data` raises on b''
-                if node.kind is NodeKind.TEST and kind != edge:
-                    continue  # that side is not taken on b''
+                if node.kind is NodeKind.TEST and (kind != edge or _acts_on_eof(model, loop, source, edge)):
+                    continue  # that side is not taken on b'', or it does something about it
             found.add(source)
             todo.append(source)
     return found
+
+
+def _acts_on_eof(model: SocketModel, loop: _Loop, test: int, edge: int) -> bool:
+    """Whether the end-of-file side of a test does something about it before
+    the loop goes round: a call that is not a log line or a sleep
+    (`if not data: self.incoming.write_eof()`, `self._rebuild_pair()`). The
+    author saw the end of the stream and handed it on; whether that ends
+    the loop is beyond one function's view."""
+    key = (test, edge)
+    if key not in loop.acting:
+        loop.acting[key] = _calls_before_next_turn(model, loop, test, edge)
+    return loop.acting[key]
+
+
+def _calls_before_next_turn(model: SocketModel, loop: _Loop, test: int, edge: int) -> bool:
+    cfg = model.cfg
+    seen = set()
+    todo = [target for target, kind in cfg.nodes[test].succ if kind == edge]
+    while todo:
+        current = todo.pop()
+        if current in seen or current == loop.header or not cfg.in_loop(current, loop.header):
+            continue
+        seen.add(current)
+        if any(_handles(call, model) for call in model.node_calls[current]):
+            return True
+        todo.extend(target for target, kind in cfg.nodes[current].succ if kind in NORMAL_EDGES)
+    return False
+
+
+def _handles(call: cst.Call, model: SocketModel) -> bool:
+    function = dotted_name(call.func) or ""
+    if looks_without_io(function):
+        return False
+    qualified = qualified_name(call.func, model.scope) or function
+    return not is_sleep(qualified)
 
 
 def _eof_edge_of(model: SocketModel, index: int, receive: _Receive) -> Optional[int]:

@@ -70,7 +70,7 @@ class HandlerInfo:
 
     @property
     def catches_connection_errors(self) -> bool:
-        return any(name in CONNECTION_ERRORS for name in self.names)
+        return any(name in CONNECTION_ERRORS or is_oserror_alias(name) for name in self.names)
 
 
 def handler_info(clause: cst.ExceptHandler, resolve: Resolve = dotted_name) -> HandlerInfo:
@@ -95,10 +95,15 @@ def exception_names(node: Optional[cst.BaseExpression], resolve: Resolve = dotte
     return tuple(names)
 
 
+def is_oserror_alias(name: str) -> bool:
+    """OSError in any spelling, compat constants included (`pika.compat.SOCKET_ERROR`)."""
+    return name in _OSERROR_ALIASES or name.rsplit(".", 1)[-1].lower() == "socket_error"
+
+
 def classify_handler(names: Tuple[str, ...]) -> Catches:
     kinds = set()
     for name in names:
-        if name == "" or name in _OSERROR_ALIASES:
+        if name == "" or is_oserror_alias(name):
             return Catches.ALL
         if name in _OSERROR_SUBCLASSES or name.rsplit(".", 1)[-1] in _OSERROR_SUBCLASSES:
             kinds.add(Catches.SOME)
@@ -112,7 +117,7 @@ def classify_handler(names: Tuple[str, ...]) -> Catches:
 def catches_raised(names: Tuple[str, ...], raised: str) -> Catches:
     """What a handler catching `names` does with a `raise RAISED` statement."""
     short = raised.rsplit(".", 1)[-1]
-    if raised in _OSERROR_ALIASES or raised in _OSERROR_SUBCLASSES or short in _OSERROR_SUBCLASSES:
+    if is_oserror_alias(raised) or raised in _OSERROR_SUBCLASSES or short in _OSERROR_SUBCLASSES:
         return classify_handler(names)
     raised_type = getattr(builtins, short, None) if "." not in raised else None
     kinds = set()

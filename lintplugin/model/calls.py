@@ -40,11 +40,12 @@ def acquisition(value: Optional[cst.BaseExpression], scope: Scope) -> Optional[s
     if is_accept(value):
         return "accepted"
     name = qualified_name(value.func, scope)
-    if name in ACQUIRING_FUNCTIONS:
-        return ACQUIRING_FUNCTIONS[name]
-    if method_of(value) in WRAPPING_METHODS and value.args:
-        return "wrapped"
-    return None
+    how = ACQUIRING_FUNCTIONS.get(name) if name is not None else None
+    if how is None and method_of(value) in WRAPPING_METHODS and value.args:
+        how = "wrapped"
+    if how == "wrapped" and value.args and isinstance(value.args[0].value, cst.Attribute):
+        return None  # wrapping a socket an object holds: the object still owns it
+    return how
 
 
 def is_datagram(value: cst.BaseExpression, scope: Scope) -> bool:

@@ -16,7 +16,7 @@ from typing import Callable, List, Optional, Tuple
 import libcst as cst
 
 from lintplugin.flow.cfg import FALSE, TRUE
-from lintplugin.syntax.walk import is_empty_string, is_integer, is_none
+from lintplugin.syntax.walk import dotted_name, is_empty_string, is_integer, is_none
 
 # receive_of(expression) -> (socket, call) when the expression is a receive
 ReceiveOf = Callable[[cst.BaseExpression], Optional[Tuple[str, cst.Call]]]
@@ -77,25 +77,28 @@ def eof_test(test: cst.BaseExpression, receive_of: ReceiveOf = no_receive) -> Op
 
 def none_tests(test: cst.BaseExpression) -> List[Tuple[str, int]]:
     """(name, edge on which `name` is None) for `x is None`, `x is not None`,
-    `x`, `not x` and `and`-chains of them (`if sock is not None and ...:`)."""
+    `x`, `not x` and `and`-chains of them (`if sock is not None and ...:`);
+    names may be attribute chains (`if self.sock is not None:`)."""
     if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
         # the false edge of `a and b` says nothing certain about either side
         return [(name, edge) for name, edge in none_tests(test.left) + none_tests(test.right) if edge == FALSE]
     if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.Or):
         return [(name, edge) for name, edge in none_tests(test.left) + none_tests(test.right) if edge == TRUE]
-    if isinstance(test, cst.Name) and test.value not in ("True", "False", "None"):
-        return [(test.value, FALSE)]
+    if isinstance(test, (cst.Name, cst.Attribute)):
+        name = dotted_name(test)
+        return [(name, FALSE)] if name is not None and name not in ("True", "False", "None") else []
     if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
         return [(name, TRUE if edge == FALSE else FALSE) for name, edge in none_tests(test.expression)]
     if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
         target = test.comparisons[0]
         left, right = test.left, target.comparator
         subject = left if is_none(right) else right if is_none(left) else None
-        if isinstance(subject, cst.Name):
+        name = dotted_name(subject) if isinstance(subject, (cst.Name, cst.Attribute)) else None
+        if name is not None:
             if isinstance(target.operator, (cst.Is, cst.Equal)):
-                return [(subject.value, TRUE)]
+                return [(name, TRUE)]
             if isinstance(target.operator, (cst.IsNot, cst.NotEqual)):
-                return [(subject.value, FALSE)]
+                return [(name, FALSE)]
     return []
 
 

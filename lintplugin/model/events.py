@@ -26,6 +26,7 @@ import libcst as cst
 
 from lintplugin.flow.cfg import CFG, FALSE, ROUTING, TRUE, Node, NodeKind
 from lintplugin.model.calls import acquisition, is_datagram, is_socket_call, reads_to_end, shutdown_how
+from lintplugin.model.classes import MethodEffect
 from lintplugin.model.conditions import EofTest, eof_test, none_tests
 from lintplugin.model.node_syntax import Bound, captured_names, escaping_names, node_bindings, node_calls
 from lintplugin.model.vocabulary import (
@@ -123,9 +124,11 @@ class NodeEvents:
 class SocketModel:
     """Which expressions are sockets in one scope, and what each CFG node does to them."""
 
-    def __init__(self, scope: Scope, cfg: CFG, datagram_attributes: FrozenSet[str] = frozenset()) -> None:
+    def __init__(self, scope: Scope, cfg: CFG, datagram_attributes: FrozenSet[str] = frozenset(),
+                 self_methods: Optional[Dict[str, MethodEffect]] = None) -> None:
         self.scope = scope
         self.cfg = cfg
+        self.self_methods = self_methods or {}  # what `self.m()` does to self's sockets
         # `self._sock = socket.socket(AF_INET, SOCK_DGRAM)` anywhere in the file
         self.datagram_attributes = datagram_attributes
         self.is_module = isinstance(scope.node, cst.Module)
@@ -396,6 +399,7 @@ class SocketModel:
             yield from self._argument_events(name, call, node)
         yield from self._closing_callbacks(call)
         yield from self._closing_helper_on_self(call)
+        yield from self._self_method_effects(call)
 
     def _inline_file_events(self, makefile: cst.Call, method: str, call: cst.Call) -> Iterator[Event]:
         """`conn.makefile("rb").readline()`: I/O through a file made on the spot."""
@@ -530,6 +534,19 @@ class SocketModel:
             for var in sorted(self.attributes):
                 if var.startswith("self."):
                     yield Event(EventKind.CLOSE, var, call, closing=Closing.HELPER)
+
+    def _self_method_effects(self, call: cst.Call) -> Iterator[Event]:
+        """`self._rebuild_pair()`: what that method of the class closes or replaces, one level deep."""
+        func = call.func
+        if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self"):
+            return
+        effect = self.self_methods.get(func.attr.value)
+        if effect is None:
+            return
+        for var in sorted(effect.closes & self.attributes):
+            yield Event(EventKind.CLOSE, var, call, closing=Closing.HELPER)
+        for var in sorted(effect.rebinds & self.attributes):
+            yield Event(EventKind.REBIND, var, call)
 
     def _with_exit_events(self, statement: cst.With) -> Iterator[Event]:
         """What the exit of a `with` block closes: `with sock:`, `with closing(sock):`,

@@ -14,6 +14,7 @@ import libcst as cst
 
 from lintplugin.flow.cfg import build_cfg
 from lintplugin.model.calls import is_datagram
+from lintplugin.model.classes import MethodEffect, method_effects
 from lintplugin.model.events import SocketModel
 from lintplugin.model.ownership import OwnershipAnalysis
 from lintplugin.model.shutdowns import unprotected_shutdowns
@@ -34,12 +35,13 @@ class FileFacts:
         self._ownership: Dict[int, Optional[OwnershipAnalysis]] = {}
         self._shutdowns: Dict[int, List[Tuple[cst.Call, str]]] = {}
         self._datagram_attributes: Optional[FrozenSet[str]] = None
+        self._classes: Dict[int, Dict[str, MethodEffect]] = {}
 
     def socket_model(self, scope: Scope) -> SocketModel:
         key = id(scope)
         if key not in self._models:
             graph = build_cfg(scope.node, resolve=lambda expression: qualified_name(expression, scope))
-            self._models[key] = SocketModel(scope, graph, self.datagram_attributes)
+            self._models[key] = SocketModel(scope, graph, self.datagram_attributes, self.self_methods(scope))
         return self._models[key]
 
     def ownership(self, scope: Scope) -> Optional[OwnershipAnalysis]:
@@ -59,6 +61,15 @@ class FileFacts:
         if key not in self._shutdowns:
             self._shutdowns[key] = unprotected_shutdowns(self.socket_model(scope))
         return self._shutdowns[key]
+
+    def self_methods(self, scope: Scope) -> Dict[str, MethodEffect]:
+        """For a method: what the other methods of its class do to `self`'s sockets."""
+        owner = scope.parent
+        if owner is None or not owner.is_class:
+            return {}
+        if id(owner) not in self._classes:
+            self._classes[id(owner)] = method_effects(owner, self.scopes)
+        return self._classes[id(owner)]
 
     @property
     def datagram_attributes(self) -> FrozenSet[str]:

@@ -14,7 +14,7 @@ from typing import Dict, List, Set, Tuple
 
 import libcst as cst
 
-from lintplugin.flow.cfg import CFG, EXC, NORMAL_EDGES, NodeKind
+from lintplugin.flow.cfg import EXC, NORMAL_EDGES, NodeKind
 from lintplugin.flow.dataflow import reachable
 from lintplugin.model.events import EventKind, SocketModel
 
@@ -37,14 +37,17 @@ def unprotected_shutdowns(model: SocketModel) -> List[Tuple[cst.Call, str]]:
             after = reachable(cfg, [t for t, k in cfg.nodes[index].succ if k in NORMAL_EDGES], NORMAL_EDGES)
             if not any(after[close] for close in closes):
                 continue  # not closed after it on a normal path: not this rule's business
-            if _escapes_without(cfg, index, closes):
+            if _escapes_without(model, index, closes, socket):
                 found.append((event.node, socket))
     return found
 
 
-def _escapes_without(cfg: CFG, start: int, closes: Set[int]) -> bool:
+def _escapes_without(model: SocketModel, start: int, closes: Set[int], socket: str) -> bool:
     """Whether an exception raised at `start` can leave the function without
-    passing one of the `closes` nodes."""
+    passing one of the `closes` nodes. A branch on which the socket is None
+    (`if self.sock is not None: self.sock.close()`) cannot be taken: the
+    shutdown was called on it."""
+    cfg = model.cfg
     todo = [target for target, kind in cfg.nodes[start].succ if kind == EXC]
     seen = set(todo)
     while todo:
@@ -54,8 +57,9 @@ def _escapes_without(cfg: CFG, start: int, closes: Set[int]) -> bool:
         if current in (cfg.exit, cfg.raise_exit):
             return True
         node = cfg.nodes[current]
+        impossible = {edge for name, edge in model.events[current].none_tests if name == socket}
         for target, kind in node.succ:
-            follow = kind != EXC or node.kind is NodeKind.RAISE
+            follow = (kind != EXC or node.kind is NodeKind.RAISE) and kind not in impossible
             if follow and target not in seen:
                 seen.add(target)
                 todo.append(target)

@@ -231,7 +231,11 @@ class ScopeCollector:
             starred = any(isinstance(el, cst.StarredElement) for el in elements)
             for index, element in enumerate(elements):
                 inner = element.value
-                if starred or not isinstance(inner, cst.Name):
+                if isinstance(inner, cst.Attribute):
+                    dotted = dotted_name(inner)
+                    if dotted is not None:
+                        self.current.stores.append((dotted, None))  # `self.r, self.w = socketpair()`
+                elif starred or not isinstance(inner, cst.Name):
                     self._bind_unknown(inner)
                 else:
                     scope = self._scope_for(inner.value)

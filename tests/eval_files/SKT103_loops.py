@@ -130,3 +130,13 @@ def text_file(sock):
 def receive_in_own_test(sock):
     while sock.recv(4096):
         pass
+
+
+class TlsPump:
+    def pump(self):
+        while self.pending():
+            buf = self.socket.recv(4096)
+            if buf:
+                self.incoming.write(buf)
+            else:
+                self.incoming.write_eof()  # handed on: the next read raises at end of stream

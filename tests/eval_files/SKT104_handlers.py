@@ -97,3 +97,20 @@ def timeout_outside_loop(s):
         banner = b""
     s.sendall(b"NOOP\r\n")
     return banner
+
+
+class Selector:
+    def _rebuild_wakeup_pair(self):
+        self._wakeup_r.close()
+        self._wakeup_r, self._wakeup_w = socket.socketpair()
+
+    def poll(self):
+        while True:
+            try:
+                data = self._wakeup_r.recv(1024)
+            except Exception:
+                self._rebuild_wakeup_pair()  # closes and replaces the socket, one level deep
+                continue
+            if not data:
+                return
+            self.process()

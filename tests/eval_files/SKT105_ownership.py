@@ -75,3 +75,8 @@ def ssh_channel(client):
         if chan.recv_ready():
             continue
         print(out)
+
+
+def wrap_the_objects_socket(connection, ctx):
+    wrapped = ctx.wrap_socket(connection.socket)  # the connection object still owns it
+    connection.socket = wrapped

@@ -62,3 +62,25 @@ def shutdown_protected_environment_error(sock):
     except EnvironmentError:
         pass
     sock.close()
+
+
+SOCKET_ERROR = OSError
+
+
+class Transport:
+    def close(self):
+        try:
+            self._sock.shutdown(socket.SHUT_RDWR)
+        except compat.SOCKET_ERROR:  # a compat alias of OSError
+            pass
+        self._sock.close()
+
+    def disconnect(self):
+        if self.sock is not None:
+            try:
+                self.sock.shutdown(socket.SHUT_RDWR)
+            except socket.error:
+                pass
+        if self.sock is not None:  # not None: shutdown() was called on it
+            self.sock.close()
+        self.sock = None

@@ -1,0 +1,62 @@
+"""What the methods of a class do to the sockets it keeps on `self`.
+
+A call of another method of the same class (`self._rebuild_pair()`) is
+looked into one level deep: the attributes that method closes or stores
+into are closed or rebound by the call. Read from each method's own calls
+and stores, without following its calls further, so the cost is one pass
+over the class.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict, FrozenSet, List, Set
+
+import libcst as cst
+
+from lintplugin.model.vocabulary import closes_by_name, is_shutdown_helper
+from lintplugin.syntax.scopes import Scope
+from lintplugin.syntax.walk import dotted_name
+
+
+@dataclass(frozen=True)
+class MethodEffect:
+    closes: FrozenSet[str]  # `self.x` attributes it closes (`self.x.close()`, `_force_close(self.x)`)
+    rebinds: FrozenSet[str]  # `self.x` attributes it stores into
+
+
+def method_effects(class_scope: Scope, scopes: List[Scope]) -> Dict[str, MethodEffect]:
+    """Method name -> what it does to the attributes on `self`, for the methods of `class_scope`."""
+    effects = {}
+    for scope in scopes:
+        if scope.parent is class_scope and isinstance(scope.node, cst.FunctionDef):
+            effects[scope.name] = MethodEffect(frozenset(_closed(scope)), frozenset(_stored(scope)))
+    return effects
+
+
+def _closed(scope: Scope) -> Set[str]:
+    found = set()
+    for call in scope.calls:
+        func = call.func
+        if isinstance(func, cst.Attribute):
+            receiver = dotted_name(func.value)
+            method = func.attr.value
+            if _on_self(receiver) and (method in ("close", "detach") or _closes(method)):
+                found.add(receiver)
+                continue
+        function = dotted_name(func) or ""
+        if _closes(function.rsplit(".", 1)[-1]):
+            found.update(name for name in (dotted_name(arg.value) for arg in call.args) if _on_self(name))
+    return found
+
+
+def _stored(scope: Scope) -> Set[str]:
+    return {target for target, _ in scope.stores if _on_self(target)}
+
+
+def _closes(name: str) -> bool:
+    return closes_by_name(name) and not is_shutdown_helper(name)
+
+
+def _on_self(name) -> bool:
+    return isinstance(name, str) and name.startswith("self.") and name.count(".") == 1
