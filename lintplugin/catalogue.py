@@ -50,8 +50,7 @@ RULES: Dict[str, Rule] = {
             summary="An owned socket is left open when a call on it raises (recv, send, connect, TLS handshake).",
             link="https://blog.cloudflare.com/this-is-strictly-a-violation-of-the-tcp-specification/",
             message=(
-                "{sockets} ({origin}) {is} never closed {failure}: {consequence}{more}; "
-                "close it in 'finally' or use 'with'"
+                "{sockets} ({origin}) {is} never closed {failure}: {consequence}{more}; {fix}"
             ),
         ),
         Rule(
@@ -61,7 +60,7 @@ RULES: Dict[str, Rule] = {
             link="https://www.rfc-editor.org/rfc/rfc9293#section-3.6",
             message=(
                 "{sockets} ({origin}) {is} not closed when {call} returns b'' (the peer closed its end): "
-                "{sink} without closing it, so " + CLOSE_WAIT + "; close it before leaving, or use 'with'"
+                "{sink} without closing it, so " + CLOSE_WAIT + "; {fix}"
             ),
         ),
         Rule(
@@ -71,8 +70,7 @@ RULES: Dict[str, Rule] = {
             link="https://www.rfc-editor.org/rfc/rfc9293#section-3.10.4",
             message=(
                 "{call} on {subject} is in a loop that never ends on b'': when the peer closes, every "
-                "receive returns b'' at once, the loop spins and the socket sits in CLOSE_WAIT; leave "
-                "the loop (and close) when it returns b''"
+                "receive returns b'' at once, {spin}; leave the loop (and close) when it returns b''"
             ),
         ),
         Rule(
@@ -93,7 +91,7 @@ RULES: Dict[str, Rule] = {
             link="https://google.github.io/styleguide/pyguide.html#311-files-sockets-and-similar-stateful-resources",
             message=(
                 "{sockets} ({how} here) {is} never closed on the normal path: {sink} without close(), so "
-                "{consequence}; close it in 'finally' or use 'with'"
+                "{consequence}; {fix}"
             ),
         ),
         Rule(
@@ -124,10 +122,9 @@ RULES: Dict[str, Rule] = {
             ),
             level="warning",
             message=(
-                "{sockets} {is} closed right after answering what it received, with no shutdown(SHUT_WR): "
+                "{sockets} {is} closed right after answering what it received, with no {half_close}: "
                 "if bytes from the peer are still unread, close() sends RST instead of FIN and the peer may "
-                "lose the end of what was sent (connection reset); shut down with SHUT_WR, read until b'', "
-                "then close"
+                "lose the end of what was sent (connection reset); {lingering}"
             ),
         ),
         Rule(
@@ -142,7 +139,7 @@ RULES: Dict[str, Rule] = {
             message=(
                 "{sockets} {is} shut down and then closed without reading until b'': bytes from the peer "
                 "still unread turn this close() into RST and the peer may lose the end of what was sent; "
-                "read until b'' (bounded by a timeout or a count) between shutdown() and close()"
+                "read until b'' (bounded by a timeout or a count) between {half_close} and close()"
             ),
         ),
         Rule(
@@ -156,8 +153,8 @@ RULES: Dict[str, Rule] = {
             level="warning",
             message=(
                 "sleep() before closing {sockets} only narrows the window: any bytes from the peer still "
-                "unread turn close() into RST and the peer may lose the end of what was sent; use "
-                "shutdown(SHUT_WR), read until b'', then close()"
+                "unread turn close() into RST and the peer may lose the end of what was sent; "
+                "{lingering}"
             ),
         ),
         Rule(
@@ -166,9 +163,9 @@ RULES: Dict[str, Rule] = {
             summary="An unprotected shutdown() raises when the peer is gone and skips the close() after it.",
             link="https://docs.python.org/3/library/socket.html#socket.socket.shutdown",
             message=(
-                "shutdown() on {sockets} raises OSError when the peer is already gone (ENOTCONN, "
+                "{call} on {sockets} raises when the peer is already gone (ENOTCONN, "
                 "ECONNRESET), and the close() after it is then skipped: the descriptor leaks in "
-                "CLOSE_WAIT; put the close in 'finally', or the shutdown in try/except OSError"
+                "CLOSE_WAIT; put the close in 'finally', or the shutdown in try/except {error}"
             ),
         ),
         Rule(

@@ -45,13 +45,14 @@ def test_every_message_template_is_filled_by_its_check():
 
 # What each check fills in besides the socket names (see lintplugin/checks/).
 MESSAGE_FIELDS = {
-    "SKT101": {"origin", "failure", "consequence", "more"},
-    "SKT102": {"origin", "call", "sink"},
-    "SKT103": {"call"},
+    "SKT101": {"origin", "failure", "consequence", "more", "fix"},
+    "SKT102": {"origin", "call", "sink", "fix"},
+    "SKT103": {"call", "spin"},
     "SKT104": {"caught", "goes_on"},
-    "SKT105": {"how", "sink", "consequence"},
+    "SKT105": {"how", "sink", "consequence", "fix"},
     "SKT201": {"onoff"},
-    "SKT301": set(), "SKT302": set(), "SKT303": set(), "SKT304": set(),
+    "SKT301": {"half_close", "lingering"}, "SKT302": {"half_close"}, "SKT303": {"lingering"},
+    "SKT304": {"call", "error"},
     "SKT900": {"what", "why", "outcome"},
 }
 

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, List, Optional, Sequence, Tuple
 
-from lintplugin.model.vocabulary import ACQUIRING_NAMES, PRECHECK_WORDS, TRIGGER_PATTERN, arity_fits
+from lintplugin.model.vocabulary import ACQUIRING_NAMES, PRECHECK_WORDS, SERVING_NAMES, TRIGGER_PATTERN, arity_fits
 
 # Calls that socket code makes (see vocabulary.py); the rules decide the rest.
 TRIGGER = re.compile(TRIGGER_PATTERN)
@@ -176,7 +176,7 @@ def has_socket_evidence(node: ast.AST) -> bool:
         name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
         if name is None:
             continue
-        if name in ACQUIRING_NAMES:
+        if name in ACQUIRING_NAMES or name in SERVING_NAMES:
             return True
         if isinstance(func, ast.Attribute):
             starred = any(isinstance(arg, ast.Starred) for arg in current.args) or any(

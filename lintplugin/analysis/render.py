@@ -38,9 +38,11 @@ def message(finding: Finding, subjects: Sequence[str]) -> str:
     """The rule's message for `finding`, naming every socket in `subjects`."""
     quoted = [f"'{subject}'" for subject in subjects]
     joined = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
-    noun = "socket" if len(subjects) == 1 else "sockets"
+    noun = finding.fields.get("noun", "socket")  # "connection" for an asyncio writer, "stream" for trio/anyio
+    if len(subjects) > 1:
+        noun += "s"
     fields = {"subject": joined, "sockets": f"{noun} {joined}", "is": "is" if len(subjects) == 1 else "are"}
-    return RULES[finding.code].message.format(**fields, **finding.fields)
+    return RULES[finding.code].message.format(**{**finding.fields, **fields})
 
 
 def report(line: int, col: int, code: str, text: str, options: Options) -> Report:

@@ -13,7 +13,7 @@ import libcst as cst
 
 from lintplugin.catalogue import CLOSE_WAIT, DATAGRAM_LEAK, LISTENER_LEAK, NEVER_CONNECTED, PEER_CLOSE_WAIT
 from lintplugin.flow.cfg import NodeKind
-from lintplugin.model.events import Role, SocketModel
+from lintplugin.model.events import Kind, Role, SocketModel
 from lintplugin.model.facts import FileFacts
 from lintplugin.model.ownership import Leak, OwnershipAnalysis, PathKind
 from lintplugin.syntax.scopes import Scope
@@ -77,9 +77,10 @@ def _leak_findings(leak: Leak, analysis: OwnershipAnalysis, facts: FileFacts) ->
             "how": how,
             "sink": _sink_phrase(sink, leak.name, analysis, facts),
             "consequence": _LOST.get(analysis.model.role(leak.name), PEER_CLOSE_WAIT),
+            **_words(analysis.model, leak.name),
         })
         return  # one report per leaked socket
-    origin = _origin(leak, facts)
+    origin = _origin(leak, analysis, facts)
     first_error = _first_leaking_call(leak, analysis, facts)
     if first_error is not None:
         first, more = first_error
@@ -88,6 +89,7 @@ def _leak_findings(leak: Leak, analysis: OwnershipAnalysis, facts: FileFacts) ->
             "failure": "when this 'raise' leaves" if isinstance(first, cst.Raise) else f"if {_call_name(first)} raises",
             "consequence": _consequence(first, analysis.model.role(leak.name)),
             "more": f" ({more} more {'calls leak' if more > 1 else 'call leaks'} it the same way)" if more else "",
+            **_words(analysis.model, leak.name),
         })
     for receive in sorted(leak.eofs, key=facts.position_of):
         sink = analysis.sink_of(leak, PathKind.EOF, receive)
@@ -95,6 +97,7 @@ def _leak_findings(leak: Leak, analysis: OwnershipAnalysis, facts: FileFacts) ->
             "origin": origin,
             "call": _call_name(receive),
             "sink": _sink_phrase(sink, leak.name, analysis, facts),
+            **_words(analysis.model, leak.name, eof=True),
         })
 
 
@@ -111,8 +114,30 @@ def _first_leaking_call(leak: Leak, analysis: OwnershipAnalysis, facts: FileFact
     return first, len(ordered) - 1
 
 
-def _origin(leak: Leak, facts: FileFacts) -> str:
+def _words(model: SocketModel, name: str, eof: bool = False) -> Dict[str, str]:
+    """What to call the connection and how to fix the leak, in the words of its API."""
+    kind = model.connection_kind(name)
+    return {"noun": kind.value, "fix": _FIX[kind] if not eof else _EOF_FIX[kind]}
+
+
+_FIX = {
+    Kind.SOCKET: "close it in 'finally' or use 'with'",
+    Kind.READER: "close its writer in 'finally'",
+    Kind.WRITER: "close the writer in 'finally' (writer.close(), then await writer.wait_closed())",
+    Kind.STREAM: "close it in 'finally' (await stream.aclose()) or use 'async with'",
+}
+_EOF_FIX = {
+    Kind.SOCKET: "close it before leaving, or use 'with'",
+    Kind.READER: "close its writer before leaving",
+    Kind.WRITER: "close the writer before leaving (writer.close(), then await writer.wait_closed())",
+    Kind.STREAM: "close it before leaving (await stream.aclose()), or use 'async with'",
+}
+
+
+def _origin(leak: Leak, analysis: OwnershipAnalysis, facts: FileFacts) -> str:
     node, how = leak.origin
+    if leak.name in analysis.model.handler_params:
+        return "the connection start_server gave this handler"
     if node is None:
         return "a parameter this function closes"
     line, _ = facts.position_of(node)

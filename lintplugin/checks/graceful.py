@@ -28,10 +28,11 @@ import libcst as cst
 from lintplugin.flow.cfg import EXITS, FALSE, NORMAL, NORMAL_EDGES, RERAISE, TRUE, NodeKind
 from lintplugin.flow.dataflow import BitTable, solve
 from lintplugin.model.conditions import eof_test
-from lintplugin.model.events import Closing, Event, EventKind, HelperRole, SocketModel
+from lintplugin.model.events import Closing, Event, EventKind, HelperRole, Kind, SocketModel
 from lintplugin.model.facts import FileFacts
 from lintplugin.model.vocabulary import SHUTDOWN_SENDING
 from lintplugin.syntax.scopes import Scope
+from lintplugin.syntax.walk import method_of
 from lintplugin.types import Finding
 
 
@@ -69,7 +70,23 @@ def check(scope: Scope, facts: FileFacts) -> Iterator[Finding]:
     model = facts.socket_model(scope)
     yield from GracefulClose(model).findings()
     for call, socket in facts.unprotected_shutdowns(scope):
-        yield Finding("SKT304", call, socket)
+        yield Finding("SKT304", call, socket, {**words(model, socket), "call": f"{method_of(call)}()"})
+
+
+def words(model: SocketModel, socket: str) -> Dict[str, str]:
+    """The half-close and the lingering close in the words of the connection's API."""
+    kind = model.connection_kind(socket)
+    half_close, lingering, error = _API[kind]
+    return {"noun": kind.value, "half_close": half_close, "lingering": lingering, "error": error}
+
+
+_API = {
+    Kind.SOCKET: ("shutdown(SHUT_WR)", "shut down with SHUT_WR, read until b'', then close", "OSError"),
+    Kind.READER: ("write_eof()", "call writer.write_eof(), read until b'', then writer.close()", "OSError"),
+    Kind.WRITER: ("write_eof()", "call writer.write_eof(), read until b'', then writer.close()", "OSError"),
+    Kind.STREAM: ("send_eof()", "await stream.send_eof(), read until b'', then await stream.aclose()",
+                  "BrokenResourceError"),
+}
 
 
 def phase_steps(event: Event, socket: str) -> Optional[Step]:
@@ -204,7 +221,7 @@ class GracefulClose:
         initial = [self._bit(Phase(PhaseKind.NONE))] * len(self.sockets) + [1]
         solve(self.cfg, len(initial), tuple(initial), self._transfer, self._edge_filter)
         for (socket, _), (code, node, _) in sorted(self.found.items(), key=lambda item: item[1][2]):
-            yield Finding(code, node, socket)
+            yield Finding(code, node, socket, words(self.model, socket))
 
     def _edge_filter(self, source: int, target: int, kind: int, state):
         drained = self._drain_exits.get((source, target))

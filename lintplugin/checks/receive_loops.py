@@ -47,6 +47,14 @@ def check(scope: Scope, facts: FileFacts) -> Iterator[Finding]:
     yield from error_swallowed(model)
 
 
+_SPIN = "the loop spins and the socket sits in CLOSE_WAIT"
+# An await that returns at once never yields for long: the event loop starves.
+_SPIN_IN_COROUTINE = (
+    "the loop spins without ever waiting, starving every other task on the event loop, "
+    "and the connection sits in CLOSE_WAIT"
+)
+
+
 def _call_name(node: cst.CSTNode) -> str:
     name = called_name(node) if isinstance(node, cst.Call) else None
     return f"{name}()" if name is not None else "the call"
@@ -81,7 +89,10 @@ def eof_ignored(model: SocketModel) -> Iterator[Finding]:
         if key not in comes_back:
             comes_back[key] = _returning_on_eof(model, loop, receive)
         if _spins(model, receive, comes_back[key]):
-            yield Finding("SKT103", receive.event.node, receiver, {"call": _call_name(receive.event.node)})
+            yield Finding("SKT103", receive.event.node, receiver, {
+                "call": _call_name(receive.event.node),
+                "spin": _SPIN_IN_COROUTINE if model.is_coroutine else _SPIN,
+            })
 
 
 def _loop_receives(model: SocketModel) -> Iterator[_Receive]:

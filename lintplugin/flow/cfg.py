@@ -34,12 +34,13 @@ from lintplugin.flow.exceptions import (
     Catches,
     HandlerInfo,
     Resolve,
+    catches_awaited,
     catches_raised,
     handler_info,
     raised_name,
     suppressed_by,
 )
-from lintplugin.syntax.walk import dotted_name
+from lintplugin.syntax.walk import NESTED_SCOPES, dotted_name, walk
 
 # Edge kinds (small ints: they sit in every successor tuple of the hot loops).
 NORMAL, TRUE, FALSE, EXC, RERAISE = range(5)
@@ -176,10 +177,11 @@ _Frame = Union[_LoopFrame, _TryFrame, _WithFrame]
 
 
 class _Builder:
-    def __init__(self, budget: int, resolve: Resolve) -> None:
+    def __init__(self, budget: int, resolve: Resolve, in_coroutine: bool = False) -> None:
         self.cfg = CFG()
         self.budget = budget
         self.resolve = resolve
+        self.in_coroutine = in_coroutine  # `async def`: awaits raise cancellation too
         self.frames: List[_Frame] = []
         self.add(NodeKind.ENTRY)
         self.add(NodeKind.EXIT)
@@ -213,7 +215,8 @@ class _Builder:
         created = self.add(kind, node, statement)
         self.link(pending, created)
         if raises:
-            self.jump(Way.RAISE, [(created, EXC)])
+            awaits = self.in_coroutine and node is not None and _awaits(node, kind)
+            self.jump(Way.RAISE, [(created, EXC)], raised=AWAITED if awaits else None)
         return created
 
     # -- jumps --------------------------------------------------------------
@@ -238,7 +241,7 @@ class _Builder:
                     return
             if way is Way.RAISE and isinstance(frame, _WithFrame) and frame.suppresses is not None:
                 info = frame.suppresses
-                catches = info.catches if raised is None else catches_raised(info.names, raised)
+                catches = _catches(info, raised)
                 if catches is not Catches.NONE:
                     self.link(pending, self.cleanup_copy(frame, index, Way.SUPPRESSED))
                 if catches is Catches.ALL:
@@ -256,7 +259,7 @@ class _Builder:
     def _route_to_handlers(self, frame: _TryFrame, pending: Pending, raised: Optional[str]) -> bool:
         """Link an exception to the handlers that may catch it; True when one surely does."""
         for handler_node, info in frame.handlers:
-            catches = info.catches if raised is None else catches_raised(info.names, raised)
+            catches = _catches(info, raised)
             if catches is not Catches.NONE:
                 self.link(pending, handler_node)
             if catches is Catches.ALL:
@@ -456,6 +459,27 @@ class _Builder:
         return ends + falls
 
 
+# `raised` for a node that awaits: what it raises is not only OSError.
+AWAITED = "<awaited>"
+
+
+def _catches(info: HandlerInfo, raised: Optional[str]) -> Catches:
+    if raised is None:
+        return info.catches
+    if raised is AWAITED:
+        return catches_awaited(info.names)
+    return catches_raised(info.names, raised)
+
+
+def _awaits(node: cst.CSTNode, kind: NodeKind) -> bool:
+    """Whether a node awaits (an `await`, `async with` or `async for`)."""
+    if kind in (NodeKind.WITH_ENTER, NodeKind.FOR) and getattr(node, "asynchronous", None) is not None:
+        return True
+    if kind is NodeKind.FOR or kind is NodeKind.WITH_ENTER:
+        return False
+    return any(isinstance(current, cst.Await) for current in walk([node], NESTED_SCOPES))
+
+
 _INERT = (cst.Name, cst.Integer, cst.Float, cst.SimpleString, cst.Ellipsis)
 
 
@@ -494,7 +518,8 @@ def build_cfg(
     Raises AnalysisLimit past `budget` nodes (default: DEFAULT_NODE_BUDGET,
     read at each call so that tests can lower it). `resolve` names exception
     classes with their import spellings resolved."""
-    builder = _Builder(DEFAULT_NODE_BUDGET if budget is None else budget, resolve)
+    in_coroutine = isinstance(scope, cst.FunctionDef) and scope.asynchronous is not None
+    builder = _Builder(DEFAULT_NODE_BUDGET if budget is None else budget, resolve, in_coroutine)
     if isinstance(scope, cst.Module):
         body = scope.body
     else:

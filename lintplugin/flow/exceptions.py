@@ -50,13 +50,25 @@ _OSERROR_SUBCLASSES = frozenset({
     "NotADirectoryError",
 }) | RETRY_ERRORS
 
+# trio's and anyio's stream errors play the part of OSError (spec: async connections).
+RESOURCE_ERRORS = frozenset({
+    "trio.BrokenResourceError", "trio.ClosedResourceError", "anyio.BrokenResourceError",
+    "anyio.ClosedResourceError", "BrokenResourceError", "ClosedResourceError",
+})
+# What an await on a connection raises besides those: cancellation gets past
+# `except Exception`, IncompleteReadError and EndOfStream past `except OSError`.
+AWAIT_ERRORS = frozenset({
+    "asyncio.CancelledError", "CancelledError", "asyncio.IncompleteReadError", "IncompleteReadError",
+    "anyio.EndOfStream", "EndOfStream", "asyncio.TimeoutError", "trio.TooSlowError", "trio.Cancelled",
+}) | RESOURCE_ERRORS
+
 # Handlers that catch what a reset or closed peer raises (SKT104); "" is a bare except.
 CONNECTION_ERRORS = frozenset({
     "", "OSError", "IOError", "EnvironmentError", "socket.error", "error", "select.error",
     "Exception", "BaseException", "ConnectionError", "ConnectionResetError",
     "ConnectionAbortedError", "BrokenPipeError", "ssl.SSLError", "SSLError",
     "ssl.SSLEOFError", "SSLEOFError", "ssl.SSLZeroReturnError", "SSLZeroReturnError",
-})
+}) | RESOURCE_ERRORS
 
 
 @dataclass(frozen=True)
@@ -131,6 +143,17 @@ def catches_raised(names: Tuple[str, ...], raised: str) -> Catches:
         else:
             kinds.add(Catches.SOME)  # a project's class: it may be the one raised
     return Catches.SOME if kinds else Catches.NONE
+
+
+def catches_awaited(names: Tuple[str, ...]) -> Catches:
+    """What a handler does with what an await on a connection raises: OSError,
+    the stream errors, or cancellation, which only a bare except or
+    BaseException stops for sure."""
+    if any(name in ("", "BaseException") for name in names):
+        return Catches.ALL
+    if classify_handler(names) is not Catches.NONE or any(name in AWAIT_ERRORS for name in names):
+        return Catches.SOME
+    return Catches.NONE
 
 
 def raised_name(statement: cst.Raise, resolve: Resolve = dotted_name) -> Optional[str]:

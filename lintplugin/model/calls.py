@@ -8,10 +8,10 @@ from typing import Optional
 
 import libcst as cst
 
-from lintplugin.model.vocabulary import ACQUIRING_FUNCTIONS, WRAPPING_METHODS, arity_fits
+from lintplugin.model.vocabulary import ACQUIRING_FUNCTIONS, ASYNC_ACQUIRING_FUNCTIONS, WRAPPING_METHODS, arity_fits
 from lintplugin.syntax.names import qualified_name
 from lintplugin.syntax.scopes import Scope
-from lintplugin.syntax.walk import dotted_name, is_none, method_of
+from lintplugin.syntax.walk import dotted_name, is_none, method_of, unawaited
 
 
 def is_socket_call(method: str, call: cst.Call) -> bool:
@@ -28,11 +28,17 @@ def is_socket_call(method: str, call: cst.Call) -> bool:
 
 
 def is_accept(node: cst.BaseExpression) -> bool:
-    return isinstance(node, cst.Call) and method_of(node) == "accept" and not node.args
+    """`srv.accept()`, `await listener.accept()` (trio, anyio), `await loop.sock_accept(srv)`."""
+    node = unawaited(node)
+    if not isinstance(node, cst.Call):
+        return False
+    method = method_of(node)
+    return (method == "accept" and not node.args) or (method == "sock_accept" and len(node.args) == 1)
 
 
 def acquisition(value: Optional[cst.BaseExpression], scope: Scope) -> Optional[str]:
-    """How `value` creates a socket ("created", "accepted", ...), or None."""
+    """How `value` creates a socket or connection ("created", "accepted", ...), or None."""
+    value = unawaited(value)
     if isinstance(value, cst.Subscript) and is_accept(value.value):
         return "accepted"  # conn = srv.accept()[0]
     if not isinstance(value, cst.Call):
@@ -40,7 +46,7 @@ def acquisition(value: Optional[cst.BaseExpression], scope: Scope) -> Optional[s
     if is_accept(value):
         return "accepted"
     name = qualified_name(value.func, scope)
-    how = ACQUIRING_FUNCTIONS.get(name) if name is not None else None
+    how = (ACQUIRING_FUNCTIONS.get(name) or ASYNC_ACQUIRING_FUNCTIONS.get(name)) if name is not None else None
     if how is None and method_of(value) in WRAPPING_METHODS and value.args:
         how = "wrapped"
     if how == "wrapped" and value.args and isinstance(value.args[0].value, cst.Attribute):

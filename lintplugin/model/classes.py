@@ -1,4 +1,5 @@
-"""What the methods of a class do to the sockets it keeps on `self`.
+"""What the functions of a module do for each other: the methods of a class
+to the sockets it keeps on `self`, and servers to the handlers they are given.
 
 A call of another method of the same class (`self._rebuild_pair()`) is
 looked into one level deep: the attributes that method closes or stores
@@ -14,7 +15,8 @@ from typing import Dict, FrozenSet, List, Set
 
 import libcst as cst
 
-from lintplugin.model.vocabulary import closes_by_name, is_shutdown_helper
+from lintplugin.model.vocabulary import SERVE_METHODS, SERVER_FUNCTIONS, closes_by_name, is_shutdown_helper
+from lintplugin.syntax.names import qualified_name
 from lintplugin.syntax.scopes import Scope
 from lintplugin.syntax.walk import dotted_name
 
@@ -60,3 +62,39 @@ def _closes(name: str) -> bool:
 
 def _on_self(name) -> bool:
     return isinstance(name, str) and name.startswith("self.") and name.count(".") == 1
+
+
+def server_handlers(scopes: List[Scope]) -> Dict[str, bool]:
+    """Function name -> whether it owns the connection it is given: the
+    handlers passed to asyncio's `start_server` (True) or to trio's
+    `serve_tcp`/`serve_listeners` and anyio's `listener.serve` (False), in
+    this module. A handler may be passed directly, as a method (`self.handle`),
+    through `functools.partial`, or as a lambda that calls it."""
+    found: Dict[str, bool] = {}
+    for scope in scopes:
+        for call in scope.calls:
+            owns = _serves(call, scope)
+            if owns is None or not call.args or call.args[0].keyword is not None:
+                continue
+            name = _handler_name(call.args[0].value, scope)
+            if name is not None:
+                found.setdefault(name, owns)
+    return found
+
+
+def _serves(call: cst.Call, scope: Scope):
+    name = qualified_name(call.func, scope)
+    if name in SERVER_FUNCTIONS:
+        return SERVER_FUNCTIONS[name]
+    if isinstance(call.func, cst.Attribute) and call.func.attr.value in SERVE_METHODS:
+        return False  # anyio: `await listener.serve(handler)`
+    return None
+
+
+def _handler_name(value: cst.BaseExpression, scope: Scope):
+    if isinstance(value, cst.Lambda) and isinstance(value.body, cst.Call):
+        value = value.body.func
+    elif isinstance(value, cst.Call) and (qualified_name(value.func, scope) or "").endswith("partial") and value.args:
+        value = value.args[0].value
+    name = dotted_name(value)
+    return name.rsplit(".", 1)[-1] if name else None

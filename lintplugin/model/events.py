@@ -36,7 +36,14 @@ from lintplugin.model.vocabulary import (
     EXIT_STACK_METHODS,
     FILE_IO_METHODS,
     FILE_READ_METHODS,
+    LOOP_SOCKET_METHODS,
     NOT_SOCKET_METHODS,
+    READER_RECEIVES,
+    STREAM_PAIR_FUNCTIONS,
+    STREAM_RECEIVES,
+    STREAM_SENDS,
+    WRITER_SENDS,
+    ASYNC_ACQUIRING_FUNCTIONS,
     RECEIVE_METHODS,
     RECEIVING_HELPER_WORDS,
     SELECTOR_METHODS,
@@ -69,6 +76,15 @@ class EventKind(enum.Enum):
     SHUTDOWN = "shutdown"  # `how`: SHUT_WR, SHUT_RDWR, SHUT_RD, "?" or "helper"
     SLEEP = "sleep"  # for the whole function (`var` is "")
     DATA_CLEAR = "data_clear"  # the name in `other` no longer holds received data
+
+
+class Kind(enum.Enum):
+    """What kind of connection object an expression holds."""
+
+    SOCKET = "socket"
+    WRITER = "connection"  # an asyncio StreamWriter: the (reader, writer) pair, closed through it
+    READER = "reader"  # an asyncio StreamReader whose writer is not known here
+    STREAM = "stream"  # a trio or anyio stream
 
 
 class Role(enum.Enum):
@@ -111,6 +127,7 @@ class Event:
     accumulates: bool = False  # RECEIVE: `buf += sock.recv(n)`
     to_end: bool = False  # RECEIVE: a read until end-of-file (`makefile().read()`)
     returns: str = "bytes"  # RECEIVE: "bytes", "str" (a text-mode makefile()) or "?"
+    raises_at_eof: bool = False  # RECEIVE: readexactly(), anyio receive(): end-of-file raises, never b''
 
 
 @dataclass
@@ -125,10 +142,18 @@ class SocketModel:
     """Which expressions are sockets in one scope, and what each CFG node does to them."""
 
     def __init__(self, scope: Scope, cfg: CFG, datagram_attributes: FrozenSet[str] = frozenset(),
-                 self_methods: Optional[Dict[str, MethodEffect]] = None) -> None:
+                 self_methods: Optional[Dict[str, MethodEffect]] = None, serves: Optional[bool] = None) -> None:
         self.scope = scope
         self.cfg = cfg
         self.self_methods = self_methods or {}  # what `self.m()` does to self's sockets
+        # A connection handler of a server in this module: True for asyncio's
+        # start_server (it owns its pair), False for trio/anyio (it does not).
+        self.serves = serves
+        self.is_coroutine = isinstance(scope.node, cst.FunctionDef) and scope.node.asynchronous is not None
+        self.writers: Set[str] = set()  # asyncio StreamWriters: the connection, closed through them
+        self.readers: Dict[str, Optional[str]] = {}  # asyncio StreamReader -> its writer (None: not known)
+        self.streams: Set[str] = set()  # trio and anyio streams
+        self.handler_params: Set[str] = set()  # the connection a server hands this handler
         # `self._sock = socket.socket(AF_INET, SOCK_DGRAM)` anywhere in the file
         self.datagram_attributes = datagram_attributes
         self.is_module = isinstance(scope.node, cst.Module)
@@ -178,15 +203,24 @@ class SocketModel:
 
     def _collect_names(self) -> None:
         self.evidence.update(_annotated_sockets(self.scope.node, self.scope))
+        self._note_handler_params()
         not_sockets: Set[str] = set()
         for node in self.cfg.nodes:
+            pairs: Dict[int, Dict[int, str]] = {}
             for bound in self.node_bindings[node.index]:
                 if isinstance(bound.target, str):
                     self._note_binding(bound)
+                    if bound.whole is not None and bound.element is not None:
+                        pairs.setdefault(id(bound.whole), {})[bound.element] = bound.target
+            self._note_stream_pairs(pairs)
             for call in self.node_calls[node.index]:
                 method = method_of(call)
                 if method is None:
                     continue
+                if method in LOOP_SOCKET_METHODS and call.args:
+                    handed = self.name_of(call.args[0].value)  # `await loop.sock_recv(sock, n)`
+                    if handed is not None and "." not in handed:
+                        self.evidence.add(handed)
                 receiver = self.name_of(call.func.value)
                 if receiver is None:
                     continue
@@ -194,8 +228,12 @@ class SocketModel:
                     not_sockets.add(receiver)
                 elif is_socket_call(method, call):
                     (self.evidence if "." not in receiver else self.attributes).add(receiver)
+                    self._note_stream_kind(receiver, method)
         self.evidence -= not_sockets
         self.attributes -= not_sockets
+        for reader, writer in self.readers.items():
+            if writer is not None:
+                self.evidence.discard(reader)  # its reads are the writer's connection's
         for name in list(self.acquired):
             for value, _ in self.acquired[name]:
                 if isinstance(value, cst.Call) and method_of(value) == "accept":
@@ -216,11 +254,59 @@ class SocketModel:
             self.acquired.setdefault(name, []).append((value, how))
             if is_datagram(value, self.scope):
                 self.datagram.add(name)
+            opener = self.acquisition_name(unawaited(value))
+            if opener in STREAM_PAIR_FUNCTIONS:
+                self.writers.add(name)
+            elif opener in ASYNC_ACQUIRING_FUNCTIONS or (how == "accepted" and self.is_coroutine
+                                                         and method_of(unawaited(value)) == "accept"):
+                self.streams.add(name)  # trio/anyio: `await listener.accept()` too
         elif isinstance(value, cst.Call) and method_of(value) == "makefile":
             owner = _receiver_name(value)
             if owner is not None:
                 self.makefiles[name] = owner
                 self.file_returns[name] = _file_returns(value)
+
+    def _note_handler_params(self) -> None:
+        """A server's connection handler: asyncio's gets (reader, writer), trio's and anyio's a stream."""
+        if self.serves is None:
+            return
+        params = [name for name in (p.name.value for p in _parameters(self.scope.node)) if name not in ("self", "cls")]
+        if self.serves and len(params) >= 2:
+            reader, writer = params[0], params[1]
+            self.readers[reader] = writer
+            self.writers.add(writer)
+            self.evidence.add(writer)
+            self.handler_params.add(writer)
+        elif not self.serves and params:
+            self.streams.add(params[0])
+            self.evidence.add(params[0])
+            self.handler_params.add(params[0])
+
+    def _note_stream_pairs(self, pairs: Dict[int, Dict[int, str]]) -> None:
+        """`reader, writer = await asyncio.open_connection(...)`: reads on the reader are the writer's."""
+        for elements in pairs.values():
+            writer = elements.get(1)
+            reader = elements.get(0)
+            if writer in self.writers and reader is not None:
+                self.readers[reader] = writer
+
+    def _note_stream_kind(self, receiver: str, method: str) -> None:
+        """What an async connection is, by a method only it has."""
+        if method in ("drain", "wait_closed", "write_eof"):
+            self.writers.add(receiver)
+        elif method in ("readexactly", "readuntil"):
+            self.readers.setdefault(receiver, None)
+        elif method in ("receive_some", "send_all", "send_eof"):
+            self.streams.add(receiver)
+
+    def connection_kind(self, var: str) -> "Kind":
+        if var in self.writers:
+            return Kind.WRITER
+        if var in self.streams:
+            return Kind.STREAM
+        if var in self.readers:
+            return Kind.READER
+        return Kind.SOCKET
 
     def is_datagram(self, var: str) -> bool:
         """Datagram sockets have no end-of-file and no teardown."""
@@ -280,7 +366,7 @@ class SocketModel:
         )
 
     def is_stream_receive(self, event: Event) -> bool:
-        """A receive that returns b'' at end-of-file on a stream socket."""
+        """A receive on a stream connection (not a datagram socket)."""
         if event.kind is not EventKind.RECEIVE or self.is_datagram(event.var):
             return False
         return event.file or event.method in STREAM_RECEIVE_METHODS
@@ -374,6 +460,9 @@ class SocketModel:
             return None
         if receiver in self.tracked:
             return receiver
+        writer = self.readers.get(receiver)
+        if writer is not None:
+            return writer
         return self.makefiles.get(receiver)
 
     def _call_events(self, call: cst.Call, node: Node) -> Iterator[Event]:
@@ -385,12 +474,24 @@ class SocketModel:
                 return
             receiver = self.name_of(func.value)
             owner = self._socket_behind(receiver)
+            if owner is None and receiver is not None and receiver.endswith(".transport"):
+                owner = self._socket_behind(receiver[: -len(".transport")])  # writer.transport.close()
+                if owner is not None and owner in self.writers and method in ("close", "abort"):
+                    yield Event(EventKind.CLOSE, owner, call, method=method, closing=Closing.CALL)
+                return
             if owner is not None:
                 if receiver in self.makefiles:
                     yield from self._file_events(owner, method, call)
+                elif receiver in self.readers or owner in self.writers or owner in self.streams:
+                    yield from self._stream_events(owner, method, call)
                 else:
                     yield from self._method_events(owner, method, call)
                 return
+            if method in LOOP_SOCKET_METHODS and call.args:
+                handed = self.name_of(call.args[0].value)
+                if handed in self.tracked:
+                    yield from self._method_events(handed, LOOP_SOCKET_METHODS[method], call, shaped=True)
+                    return
         function = qualified_name(func, self.scope) or dotted_name(func) or ""
         if is_sleep(function):
             yield Event(EventKind.SLEEP, "", call)
@@ -423,10 +524,31 @@ class SocketModel:
         else:
             yield Event(EventKind.SEND, owner, call, method=method, file=True)
 
-    def _method_events(self, owner: str, method: str, call: cst.Call) -> Iterator[Event]:
+    def _stream_events(self, owner: str, method: str, call: cst.Call) -> Iterator[Event]:
+        """asyncio StreamReader/StreamWriter, trio and anyio stream methods (spec: async connections)."""
+        if method in READER_RECEIVES or method in STREAM_RECEIVES:
+            raises = READER_RECEIVES.get(method, STREAM_RECEIVES.get(method))
+            yield Event(EventKind.SOURCE, owner, call, method=method)
+            yield self._receive(owner, method, call, file=True, raises_at_eof=raises)
+        elif method in WRITER_SENDS:
+            yield Event(EventKind.SEND, owner, call, method=method)  # buffered: drain() is the source
+        elif method in STREAM_SENDS:
+            yield Event(EventKind.SOURCE, owner, call, method=method)
+            yield Event(EventKind.SEND, owner, call, method=method)
+        elif method in ("drain", "wait_closed", "wait_send_all_might_not_block"):
+            yield Event(EventKind.SOURCE, owner, call, method=method)
+        elif method in ("write_eof", "send_eof"):
+            yield Event(EventKind.SOURCE, owner, call, method=method)
+            yield Event(EventKind.SHUTDOWN, owner, call, method="shutdown", how="SHUT_WR")
+        elif method in ("close", "aclose", "abort"):
+            yield Event(EventKind.CLOSE, owner, call, method=method, closing=Closing.CALL)
+        elif closes_by_name(method):
+            yield Event(EventKind.CLOSE, owner, call, method=method, closing=Closing.HELPER)
+
+    def _method_events(self, owner: str, method: str, call: cst.Call, shaped: bool = False) -> Iterator[Event]:
         if method in SOURCE_METHODS:
             yield Event(EventKind.SOURCE, owner, call, method=method)
-        if method in RECEIVE_METHODS and is_socket_call(method, call):
+        if method in RECEIVE_METHODS and (shaped or is_socket_call(method, call)):
             yield self._receive(owner, method, call)
         elif method in SEND_METHODS:
             yield Event(EventKind.SEND, owner, call, method=method)
@@ -444,12 +566,12 @@ class SocketModel:
             yield Event(EventKind.CLOSE, owner, call, method=method, closing=how)
 
     def _receive(self, owner: str, method: str, call: cst.Call, file: bool = False, chained: bool = False,
-                 returns: str = "bytes") -> Event:
+                 returns: str = "bytes", raises_at_eof: bool = False) -> Event:
         into, accumulates = self._received_into.get(id(call), ((), False))
         event = Event(
             EventKind.RECEIVE, owner, call, method=method, file=file, chained=chained,
             into=into, accumulates=accumulates, to_end=file and method == "read" and reads_to_end(call),
-            returns=returns,
+            returns=returns, raises_at_eof=raises_at_eof,
         )
         self.receive_calls[id(call)] = event
         return event

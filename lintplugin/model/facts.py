@@ -14,7 +14,7 @@ import libcst as cst
 
 from lintplugin.flow.cfg import build_cfg
 from lintplugin.model.calls import is_datagram
-from lintplugin.model.classes import MethodEffect, method_effects
+from lintplugin.model.classes import MethodEffect, method_effects, server_handlers
 from lintplugin.model.events import SocketModel
 from lintplugin.model.ownership import OwnershipAnalysis
 from lintplugin.model.shutdowns import unprotected_shutdowns
@@ -36,12 +36,14 @@ class FileFacts:
         self._shutdowns: Dict[int, List[Tuple[cst.Call, str]]] = {}
         self._datagram_attributes: Optional[FrozenSet[str]] = None
         self._classes: Dict[int, Dict[str, MethodEffect]] = {}
+        self._handlers: Optional[Dict[str, bool]] = None
 
     def socket_model(self, scope: Scope) -> SocketModel:
         key = id(scope)
         if key not in self._models:
             graph = build_cfg(scope.node, resolve=lambda expression: qualified_name(expression, scope))
-            self._models[key] = SocketModel(scope, graph, self.datagram_attributes, self.self_methods(scope))
+            serves = self.handlers.get(scope.name) if isinstance(scope.node, cst.FunctionDef) else None
+            self._models[key] = SocketModel(scope, graph, self.datagram_attributes, self.self_methods(scope), serves)
         return self._models[key]
 
     def ownership(self, scope: Scope) -> Optional[OwnershipAnalysis]:
@@ -70,6 +72,13 @@ class FileFacts:
         if id(owner) not in self._classes:
             self._classes[id(owner)] = method_effects(owner, self.scopes)
         return self._classes[id(owner)]
+
+    @property
+    def handlers(self) -> Dict[str, bool]:
+        """Connection handlers of the servers this module starts (see classes.server_handlers)."""
+        if self._handlers is None:
+            self._handlers = server_handlers(self.scopes)
+        return self._handlers
 
     @property
     def datagram_attributes(self) -> FrozenSet[str]:

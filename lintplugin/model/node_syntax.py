@@ -15,7 +15,7 @@ from typing import Dict, Iterator, List, Optional, Sequence, Union
 import libcst as cst
 
 from lintplugin.flow.cfg import Node, NodeKind
-from lintplugin.syntax.walk import NESTED_SCOPES, dotted_name, walk
+from lintplugin.syntax.walk import NESTED_SCOPES, dotted_name, unawaited, walk
 
 _COLLECTED = frozenset({cst.Call, cst.NamedExpr, cst.Yield, cst.Lambda})
 # Nodes whose syntax is not evaluated there: a cleanup copy's statements have
@@ -122,8 +122,11 @@ def unpack(target: cst.BaseExpression, value: Optional[cst.BaseExpression]) -> I
         elements = target.elements
         for index, element in enumerate(elements):
             known = _element_value(value, index, len(elements))
-            if known is None and isinstance(value, cst.Name) and isinstance(element.value, cst.Name):
-                yield Bound(element.value.value, None, whole=value, element=index)
+            if isinstance(element.value, cst.Name) and (
+                    (known is None and isinstance(value, cst.Name)) or _is_stream_pair(value)):
+                # `conn, addr = pair`, `reader, writer = await asyncio.open_connection(...)`:
+                # the model pairs the elements up
+                yield Bound(element.value.value, known, whole=value, element=index)
             else:
                 yield from unpack(element.value, known)
     elif isinstance(target, cst.StarredElement):
@@ -132,12 +135,24 @@ def unpack(target: cst.BaseExpression, value: Optional[cst.BaseExpression]) -> I
         yield Bound(target, value)  # attribute or subscript: a store
 
 
+_PAIR_OPENERS = ("open_connection", "open_unix_connection")
+
+
+def _is_stream_pair(value: Optional[cst.BaseExpression]) -> bool:
+    """`await asyncio.open_connection(...)`: a (reader, writer) pair."""
+    value = unawaited(value)
+    return isinstance(value, cst.Call) and (dotted_name(value.func) or "").rsplit(".", 1)[-1] in _PAIR_OPENERS
+
+
 def _element_value(value: Optional[cst.BaseExpression], index: int, count: int) -> Optional[cst.BaseExpression]:
     if value is None:
         return None
-    if index == 0 and isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) \
-            and value.func.attr.value == "accept" and not value.args:
-        return value  # conn, addr = srv.accept()
+    if _is_stream_pair(value):
+        return value if index == 1 else None  # the writer holds the connection; the reader reads it
+    if index == 0 and isinstance(unawaited(value), cst.Call) and isinstance(unawaited(value).func, cst.Attribute) \
+            and unawaited(value).func.attr.value in ("accept", "sock_accept") \
+            and len(unawaited(value).args) == (0 if unawaited(value).func.attr.value == "accept" else 1):
+        return value  # conn, addr = srv.accept(); conn, addr = await loop.sock_accept(srv)
     if index < 2 and isinstance(value, cst.Call) and (dotted_name(value.func) or "").endswith("socketpair"):
         return value  # a, b = socket.socketpair()
     if isinstance(value, (cst.Tuple, cst.List)) and len(value.elements) == count:

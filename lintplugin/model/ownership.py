@@ -104,6 +104,10 @@ class OwnershipAnalysis:
         normal_reach = reachable(self.cfg, [self.cfg.entry], NORMAL_EDGES)
         owned = set()
         for name in candidates:
+            if name in model.handler_params:
+                if model.serves:
+                    owned.add(name)  # asyncio's start_server hands the handler its connection
+                continue  # trio's and anyio's servers close the stream themselves
             if name in model.acquired or any(
                 normal_reach[index] and self._closes(index, name) for index in range(len(self.cfg.nodes))
             ):
@@ -246,7 +250,10 @@ class OwnershipAnalysis:
         for name in self.owned:
             # A parameter the function rebinds to a socket of its own is not
             # owned as a parameter: the socket it creates is what it owns.
-            if name in self.model.params and name not in self.model.acquired:
+            if name in self.model.handler_params:
+                site = (_parameter_node(self.model, name), "given by the server")
+                initial[self.slot[name]] = self._bit(name, PathClass(PathKind.NORMAL, site, start))
+            elif name in self.model.params and name not in self.model.acquired:
                 initial[self.slot[name]] = self._bit(name, PathClass(PathKind.NORMAL, (None, "parameter"), start))
         solve(self.cfg, len(initial), tuple(initial), self._transfer, self._edge_filter)
 
@@ -266,6 +273,8 @@ class OwnershipAnalysis:
         outputs = {}
         if node.kind in EXITS:
             for name in self.owned:
+                if node.kind is NodeKind.RAISE_EXIT and name in self.model.handler_params:
+                    continue  # asyncio closes the transport when its handler raises
                 self._sink(values, name, index)
             return outputs
         outputs[EXC] = tuple(self._exception_state(values, node_events, index))
@@ -459,6 +468,13 @@ class OwnershipAnalysis:
             if event.var == name and self.is_source(event):
                 return event.node
         return self.cfg.nodes[node_index].cst
+
+
+def _parameter_node(model: SocketModel, name: str):
+    for param in model.scope.node.params.params + model.scope.node.params.posonly_params:
+        if param.name.value == name:
+            return param
+    return model.scope.node
 
 
 def _assigned_value(statement) -> Optional[cst.BaseExpression]:

@@ -16,22 +16,51 @@ EVIDENCE_METHODS = {
     "sendmsg": (1, 4), "accept": (0, 0), "setsockopt": (3, 4), "getsockopt": (2, 3),
     "makefile": (0, 5), "settimeout": (1, 1), "setblocking": (1, 1), "getpeername": (0, 0),
     "do_handshake": (0, 1), "connect_ex": (1, 1), "shutdown": (1, 1),
+    # asyncio StreamWriter / StreamReader, trio and anyio streams (spec: async connections)
+    "drain": (0, 0), "wait_closed": (0, 0), "write_eof": (0, 0), "readexactly": (1, 1),
+    "readuntil": (0, 1), "receive_some": (0, 1), "send_all": (1, 1), "send_eof": (0, 0),
 }
 
-# Calls that create a socket, by the last part of their name.
+# Event-loop calls given a raw socket as their first argument (`await
+# loop.sock_recv(sock, n)`), by the socket method they stand for.
+LOOP_SOCKET_METHODS = {
+    "sock_recv": "recv", "sock_recv_into": "recv_into", "sock_recvfrom": "recvfrom",
+    "sock_recvfrom_into": "recvfrom_into", "sock_sendall": "sendall", "sock_sendto": "sendto",
+    "sock_sendfile": "sendfile", "sock_connect": "connect",
+}
+
+# Coroutine functions that serve connections: the handler they are given
+# owns its (reader, writer) pair (asyncio) or not (trio, anyio: the server
+# closes the stream when the handler returns).
+SERVER_FUNCTIONS = {
+    "asyncio.start_server": True, "asyncio.start_unix_server": True,
+    "trio.serve_tcp": False, "trio.serve_listeners": False, "trio.serve_ssl_over_tcp": False,
+}
+SERVE_METHODS = frozenset({"serve"})  # anyio: `await listener.serve(handler)`
+
+# Calls that create a socket or an async connection, or hand one to the event
+# loop, by the last part of their name (what the gate looks for).
 ACQUIRING_NAMES = frozenset({
     "socket", "SocketType", "create_connection", "create_server", "fromfd", "socketpair", "wrap_socket",
-})
+    "open_connection", "open_unix_connection", "open_tcp_stream", "open_ssl_over_tcp_stream",
+    "open_unix_socket", "connect_tcp", "connect_unix", "sock_accept",
+}) | frozenset(LOOP_SOCKET_METHODS)
+# Calls that make a function (or the module) worth a look although they
+# create nothing: they name the handlers of a server.
+SERVING_NAMES = frozenset({"start_server", "start_unix_server", "serve_tcp", "serve_listeners", "serve_ssl_over_tcp"})
 
 # Cheap substrings, one of which every file with socket code contains.
 PRECHECK_WORDS = (
     "recv", "accept(", "sendall", "sendto", "sendmsg", "shutdown(", "setsockopt", "getsockopt",
     "makefile", "settimeout", "setblocking", "getpeername", "do_handshake", "connect_ex", "socket",
-    "create_connection", "create_server", "fromfd",
+    "create_connection", "create_server", "fromfd", "open_connection", "start_server", "start_unix_server",
+    "drain", "wait_closed", "write_eof", "readexactly", "readuntil", "receive_some", "send_all", "send_eof",
+    "open_tcp_stream", "connect_tcp", "connect_unix", "sock_", "serve_tcp", "serve_listeners",
 )
 
 TRIGGER_PATTERN = (
-    r"(?:" + "|".join(sorted(set(EVIDENCE_METHODS) | ACQUIRING_NAMES, key=len, reverse=True)) + r")\s*\("
+    r"(?:" + "|".join(sorted(set(EVIDENCE_METHODS) | ACQUIRING_NAMES | SERVING_NAMES, key=len, reverse=True))
+    + r")\s*\("
 )
 
 
@@ -100,7 +129,27 @@ SHUTDOWN_WORD = "shutdown"
 # Helpers given the socket whose names say what they do with it (SKT3xx).
 SENDING_HELPER_WORDS = ("send", "reply", "respond", "write")
 RECEIVING_HELPER_WORDS = ("recv", "receive", "read")
-SLEEP_FUNCTIONS = frozenset({"time.sleep", "eventlet.sleep", "gevent.sleep"})
+SLEEP_FUNCTIONS = frozenset({
+    "time.sleep", "eventlet.sleep", "gevent.sleep", "asyncio.sleep", "trio.sleep", "anyio.sleep",
+})
+
+# -- async connections ---------------------------------------------------------
+
+# Functions that open a connection, by qualified name.
+ASYNC_ACQUIRING_FUNCTIONS = {
+    "asyncio.open_connection": "connected", "asyncio.open_unix_connection": "connected",
+    "trio.open_tcp_stream": "connected", "trio.open_ssl_over_tcp_stream": "connected",
+    "trio.open_unix_socket": "connected", "anyio.connect_tcp": "connected", "anyio.connect_unix": "connected",
+}
+# ...of which these return a (reader, writer) pair, closed through the writer.
+STREAM_PAIR_FUNCTIONS = frozenset({"asyncio.open_connection", "asyncio.open_unix_connection"})
+# asyncio StreamReader receives: read()/readline() return b'' at end-of-file;
+# readexactly()/readuntil() raise IncompleteReadError instead.
+READER_RECEIVES = {"read": False, "readline": False, "readexactly": True, "readuntil": True}
+# trio/anyio stream receives: receive_some() returns b''; anyio's receive() raises EndOfStream.
+STREAM_RECEIVES = {"receive_some": False, "receive": True}
+STREAM_SENDS = frozenset({"send_all", "send"})
+WRITER_SENDS = frozenset({"write", "writelines"})  # they only buffer: drain() is where a reset shows
 
 # Methods sockets do not have: an object used with one is something else (an
 # SSH channel, a websocket) even where it also has recv() and send(), and no
