@@ -89,7 +89,7 @@ def sparse_source(
     kept when it makes socket calls; otherwise only what resolves names in
     the functions (imports, short assignments).
     """
-    builder = _SparseBuilder(lines, trigger_lines)
+    builder = _SparseBuilder(lines, trigger_lines, _served_handlers(tree, "".join(lines)))
     builder.walk(tree.body, top_level=True)
     if not builder.kept_definitions and not builder.module_code_triggers:
         return None
@@ -105,8 +105,9 @@ def sparse_source(
 
 
 class _SparseBuilder:
-    def __init__(self, lines: Sequence[str], trigger_lines: List[int]) -> None:
+    def __init__(self, lines: Sequence[str], trigger_lines: List[int], handlers: frozenset = frozenset()) -> None:
         self.lines = lines
+        self.handlers = handlers  # connection handlers of a server: kept whatever they call
         self.out: List[Optional[str]] = list(lines)
         self.triggers = trigger_lines
         self.kept_definitions = 0
@@ -122,7 +123,7 @@ class _SparseBuilder:
         for position, stmt in enumerate(body):
             first, last = _first_line(stmt), stmt.end_lineno or stmt.lineno
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                if self.has_trigger(first, last) and has_socket_evidence(stmt):
+                if stmt.name in self.handlers or (self.has_trigger(first, last) and has_socket_evidence(stmt)):
                     self.kept_definitions += 1
                 else:
                     self.blank(first, last)
@@ -164,6 +165,32 @@ class _SparseBuilder:
         self.out[first - 1] = indent + "pass\n"
         for index in range(first, last):
             self.out[index] = None  # cut: libcst would make a node of every blank line
+
+
+def _served_handlers(tree: ast.Module, text: str) -> frozenset:
+    """Names of the functions a server in this module is given as its
+    connection handler (`asyncio.start_server(handle, ...)`): they hold a
+    connection whatever calls they make."""
+    if not any(name in text for name in SERVING_NAMES) and "serve(" not in text:
+        return frozenset()
+    found = set()
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and node.args):
+            continue
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+        if name not in SERVING_NAMES and name != "serve":
+            continue
+        handler = node.args[0]
+        if isinstance(handler, ast.Lambda):
+            handler = handler.body.func if isinstance(handler.body, ast.Call) else handler
+        elif isinstance(handler, ast.Call) and handler.args:
+            handler = handler.args[0]  # functools.partial(handle, ...)
+        if isinstance(handler, ast.Attribute):
+            found.add(handler.attr)
+        elif isinstance(handler, ast.Name):
+            found.add(handler.id)
+    return frozenset(found)
 
 
 def has_socket_evidence(node: ast.AST) -> bool:

@@ -46,7 +46,7 @@ class ParsedFile:
         found: List[Finding] = []
         failures: List[Report] = []
         for scope in self.scopes:
-            if scope.is_class or not _has_socket_calls(scope):
+            if scope.is_class or not (_has_socket_calls(scope) or _is_handler(scope, facts)):
                 continue  # nothing in it has the shape of socket code: no rule can apply
             for family in FAMILIES:
                 try:
@@ -75,6 +75,11 @@ def _failure(error: Exception, family) -> str:
         f"internal error in {family.__name__.rsplit('.', 1)[-1]} "
         f"({type(error).__name__}: {error}); please report it"
     )
+
+
+def _is_handler(scope: Scope, facts: FileFacts) -> bool:
+    """A connection handler of a server in this module holds a connection whatever it calls."""
+    return isinstance(scope.node, cst.FunctionDef) and scope.name in facts.handlers
 
 
 def _has_socket_calls(scope) -> bool:

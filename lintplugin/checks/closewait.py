@@ -16,6 +16,7 @@ from lintplugin.flow.cfg import NodeKind
 from lintplugin.model.events import Kind, Role, SocketModel
 from lintplugin.model.facts import FileFacts
 from lintplugin.model.ownership import Leak, OwnershipAnalysis, PathKind
+from lintplugin.model.vocabulary import LOOP_SOCKET_METHODS
 from lintplugin.syntax.scopes import Scope
 from lintplugin.syntax.walk import called_name
 from lintplugin.types import Finding
@@ -156,7 +157,7 @@ _LOST = {Role.LISTENER: LISTENER_LEAK, Role.DATAGRAM: DATAGRAM_LEAK}
 
 def _consequence(node: cst.CSTNode, role: Role) -> str:
     """What an exception at `node` does to the socket left open."""
-    if isinstance(node, cst.Call) and called_name(node) in _SETUP_CALLS:
+    if isinstance(node, cst.Call) and LOOP_SOCKET_METHODS.get(called_name(node), called_name(node)) in _SETUP_CALLS:
         return NEVER_CONNECTED
     return _LOST.get(role, CLOSE_WAIT)
 

@@ -21,6 +21,7 @@ from typing import Dict, Iterator, List, Optional, Set, Tuple
 import libcst as cst
 
 from lintplugin.flow.cfg import EXC, FALSE, NORMAL_EDGES, TRUE, Node, NodeKind, Way, always_true
+from lintplugin.model.conditions import eof_test
 from lintplugin.model.events import Event, EventKind, SocketModel
 from lintplugin.model.facts import FileFacts
 from lintplugin.model.vocabulary import is_sleep, looks_without_io
@@ -83,7 +84,7 @@ def eof_ignored(model: SocketModel) -> Iterator[Finding]:
         receiver = dotted_name(receive.event.node.func.value) or receive.event.var
         if receiver in loop.assigned.values or receive.event.var in loop.assigned.values:
             continue  # a new socket every turn (the next accept()): no spinning on one
-        if not loop.runs_forever_on_eof(receive):
+        if not loop.runs_forever_on_eof(receive, model):
             continue
         key = (receive.header, receive.data, receive.accumulates, receive.event.var)
         if key not in comes_back:
@@ -104,6 +105,8 @@ def _loop_receives(model: SocketModel) -> Iterator[_Receive]:
         if header == -1 or not cfg.nodes[header].is_while_test:
             continue  # not in a while loop (a for loop, or no loop at all)
         for event in model.stream_receives(index):
+            if event.raises_at_eof:
+                continue  # readexactly(), anyio's receive(): end-of-file raises, the loop cannot spin
             if event.into:
                 for name in event.into:
                     yield _Receive(event, index, header, name, event.accumulates)
@@ -150,7 +153,7 @@ class _Loop:
     def received(self) -> Set[str]:
         return self.assigned.received
 
-    def runs_forever_on_eof(self, receive: _Receive) -> bool:
+    def runs_forever_on_eof(self, receive: _Receive, model: SocketModel) -> bool:
         """Whether nothing but received data moves the loop's condition (spec: SKT103)."""
         test = self.statement.test
         if always_true(test):
@@ -163,7 +166,7 @@ class _Loop:
                 return False  # a deadline, a method asked each turn: bounded
         if not self.names and not self.opaque_calls:
             return False  # a constant: not ours to judge
-        eof = _own_test(receive, self)
+        eof = _own_test(receive, self, model)
         if eof is not None:
             return False  # `while data:`, `while (data := s.recv(n)):`: the loop ends on b''
         return True
@@ -181,9 +184,12 @@ class _Loop:
         return any(bound.name in self.names for bound in model.node_bindings[index])
 
 
-def _own_test(receive: _Receive, loop: _Loop):
+def _own_test(receive: _Receive, loop: _Loop, model: SocketModel):
     """The loop condition as an end-of-file test that ends the loop for this receive, if it is one."""
-    from lintplugin.model.conditions import eof_test
+    stream_test = model.events[loop.header].eof
+    if stream_test is not None and stream_test.data is None and stream_test.receive is None \
+            and stream_test.socket == receive.event.var and stream_test.eof_edge == FALSE:
+        return stream_test  # `while not reader.at_eof():`
 
     def receive_of(expression):
         value = unawaited(expression)
@@ -354,6 +360,8 @@ def _handles(call: cst.Call, model: SocketModel) -> bool:
 def _eof_edge_of(model: SocketModel, index: int, receive: _Receive) -> Optional[int]:
     """The edge a test of this receive's data takes on b'' (None: either)."""
     eof = model.events[index].eof
+    if eof is not None and eof.data is None and eof.receive is None and eof.socket == receive.event.var:
+        return eof.eof_edge  # `if reader.at_eof(): break`
     if eof is None or receive.data is None or eof.data != receive.data:
         return None
     if receive.accumulates:

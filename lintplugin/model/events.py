@@ -397,8 +397,8 @@ class SocketModel:
         return qualified_name(value.func, self.scope) if isinstance(value, cst.Call) else None
 
     def receive_of(self, expression: cst.BaseExpression) -> Optional[Tuple[str, cst.Call]]:
-        """(socket, call) when `expression` is a receive (awaited or not)."""
-        value = unawaited(expression)
+        """(socket, call) when `expression` is a receive (awaited, or under `asyncio.wait_for`)."""
+        value = within_timeout(expression)
         event = self.receive_calls.get(id(value)) if isinstance(value, cst.Call) else None
         return (event.var, value) if event is not None else None
 
@@ -430,11 +430,22 @@ class SocketModel:
             for name in captured_names(node, self.sockets):
                 events.append(Event(EventKind.HANDOFF, name, node.cst))
         if node.kind is NodeKind.TEST:
-            result.eof = eof_test(node.cst, self.receive_of)
+            result.eof = eof_test(node.cst, self.receive_of) or self._at_eof_test(node.cst)
             result.none_tests = none_tests(node.cst)
         elif node.kind is NodeKind.ASSERT:
             result.eof = eof_test(node.cst.test, self.receive_of)
         return result
+
+    def _at_eof_test(self, test: cst.BaseExpression) -> Optional[EofTest]:
+        """`reader.at_eof()` (true at end-of-file), `not reader.at_eof()`."""
+        negated = isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not)
+        call = test.expression if negated else test
+        if not (isinstance(call, cst.Call) and method_of(call) == "at_eof" and not call.args):
+            return None
+        owner = self._socket_behind(self.name_of(call.func.value))
+        if owner is None:
+            return None
+        return EofTest(data=None, eof_edge=FALSE if negated else TRUE, socket=owner)
 
     def _settle_literal_tests(self) -> None:
         """`data == ''` on bytes from recv() is never true (and `data != ''`
@@ -584,12 +595,12 @@ class SocketModel:
         for node in self.cfg.nodes:
             statement = node.cst
             if node.kind is NodeKind.STMT and isinstance(statement, cst.AugAssign):
-                value = unawaited(statement.value)
+                value = within_timeout(statement.value)
                 if isinstance(statement.target, cst.Name) and isinstance(value, cst.Call):
                     found[id(value)] = ((statement.target.value,), True)
                 continue
             for bound in self.node_bindings[node.index]:
-                value = unawaited(bound.value)
+                value = within_timeout(bound.value)
                 if isinstance(bound.target, str) and isinstance(value, cst.Call):
                     names, _ = found.get(id(value), ((), False))
                     found[id(value)] = (names + (bound.target,), False)
@@ -750,6 +761,15 @@ class SocketModel:
         elif isinstance(value, (cst.Tuple, cst.List, cst.Set)):
             for element in value.elements:
                 yield from self._names_in(element.value)
+
+
+def within_timeout(value: Optional[cst.BaseExpression]) -> Optional[cst.BaseExpression]:
+    """`await asyncio.wait_for(reader.read(n), t)`: the receive inside, which can also time out."""
+    value = unawaited(value)
+    if isinstance(value, cst.Call) and (dotted_name(value.func) or "").rsplit(".", 1)[-1] == "wait_for" \
+            and value.args:
+        return unawaited(value.args[0].value)
+    return value
 
 
 def _file_returns(makefile: cst.Call) -> str:

@@ -54,6 +54,8 @@ def _escapes_without(model: SocketModel, start: int, closes: Set[int], socket: s
         current = todo.pop()
         if current in closes:
             continue
+        if current == cfg.raise_exit and socket in model.handler_params and model.serves:
+            continue  # out of an asyncio handler: asyncio closes the transport
         if current in (cfg.exit, cfg.raise_exit):
             return True
         node = cfg.nodes[current]
