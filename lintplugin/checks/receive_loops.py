@@ -24,7 +24,7 @@ from lintplugin.flow.cfg import EXC, FALSE, NORMAL_EDGES, TRUE, Node, NodeKind, 
 from lintplugin.model.conditions import eof_test
 from lintplugin.model.events import Event, EventKind, SocketModel
 from lintplugin.model.facts import FileFacts
-from lintplugin.model.vocabulary import is_sleep, looks_without_io
+from lintplugin.model.vocabulary import LOOP_SOCKET_METHODS, is_sleep, looks_without_io
 from lintplugin.syntax.names import qualified_name
 from lintplugin.syntax.scopes import Scope
 from lintplugin.syntax.walk import (
@@ -81,7 +81,8 @@ def eof_ignored(model: SocketModel) -> Iterator[Finding]:
         loop = loops.get(receive.header)
         if loop is None:
             loop = loops[receive.header] = _Loop.of(model, receive.header)
-        receiver = dotted_name(receive.event.node.func.value) or receive.event.var
+        receiver = receive.event.var if called_name(receive.event.node) in LOOP_SOCKET_METHODS \
+            else dotted_name(receive.event.node.func.value) or receive.event.var
         if receiver in loop.assigned.values or receive.event.var in loop.assigned.values:
             continue  # a new socket every turn (the next accept()): no spinning on one
         if not loop.runs_forever_on_eof(receive, model):
@@ -143,6 +144,7 @@ class _Loop:
     opaque_calls: List[cst.Call]  # calls that may change on their own (time, a method asked each turn)
     assigned: "Assignments"
     acting: Dict[Tuple[int, int], bool] = field(default_factory=dict)  # (test, edge) -> acts on b''
+    derivations: Dict[str, Set[str]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, model: SocketModel, header: int) -> "_Loop":
@@ -150,8 +152,23 @@ class _Loop:
         names, calls = _condition_parts(statement.test)
         return cls(header, statement, names, calls, _assignments_in(statement.body))
 
-    def received(self) -> Set[str]:
-        return self.assigned.received
+    def derived(self, data: str) -> Set[str]:
+        """Names the loop computes from the received bytes in ways that stay
+        empty when they are (`chunk = buf[:n]`, `line = data.decode()`,
+        `size = len(data)`): a test of them is a test of the bytes."""
+        if data not in self.derivations:
+            found = {data}
+            grew = True
+            while grew:
+                grew = False
+                for name, values in self.assigned.values.items():
+                    if name in found:
+                        continue
+                    if any(not augmented and _computed_from(value, found) for augmented, value in values):
+                        found.add(name)
+                        grew = True
+            self.derivations[data] = found - {data}
+        return self.derivations[data]
 
     def runs_forever_on_eof(self, receive: _Receive, model: SocketModel) -> bool:
         """Whether nothing but received data moves the loop's condition (spec: SKT103)."""
@@ -203,6 +220,29 @@ def _own_test(receive: _Receive, loop: _Loop, model: SocketModel):
     if eof.data is not None and eof.data == receive.data and not receive.accumulates and eof.literal in (None, "bytes"):
         return eof
     return None
+
+
+_EMPTY_PRESERVING_CALLS = frozenset({"len", "bytes", "bytearray", "memoryview", "str"})
+
+
+def _computed_from(value, names: Set[str]) -> bool:
+    """`buf[:n]`, `data.decode()`, `len(data)`: made of `names` and nothing that could fill it."""
+    if value is None or isinstance(value, (cst.SimpleString, cst.Integer)):
+        return False
+    found: Set[str] = set()
+    for current in walk([value], NESTED_SCOPES):
+        if isinstance(current, cst.BinaryOperation):
+            return False  # `prefix + data` is not empty when data is
+        if isinstance(current, cst.Call):
+            func = current.func
+            if isinstance(func, cst.Name) and func.value in _EMPTY_PRESERVING_CALLS:
+                continue
+            if isinstance(func, cst.Attribute) and dotted_name(func.value) in names:
+                continue
+            return False
+        if isinstance(current, cst.Name):
+            found.add(current.value)
+    return bool(found & names)
 
 
 def _reads_data(call: cst.Call, data_names: Set[str], receive: cst.Call) -> bool:
@@ -311,7 +351,7 @@ def _returning_on_eof(model: SocketModel, loop: _Loop, receive: _Receive) -> Set
             if not cfg.in_loop(source, header) or node.kind is NodeKind.RAISE \
                     or model.closes(source, receive.event.var) or loop.bounds(model, source):
                 continue
-            edge = _eof_edge_of(model, source, receive)
+            edge = _eof_edge_of(model, source, receive, loop)
             if edge is not None:
                 if node.kind is NodeKind.ASSERT and edge != TRUE:
                     continue  # `assert data` raises on b''
@@ -357,12 +397,14 @@ def _handles(call: cst.Call, model: SocketModel) -> bool:
     return not is_sleep(qualified)
 
 
-def _eof_edge_of(model: SocketModel, index: int, receive: _Receive) -> Optional[int]:
+def _eof_edge_of(model: SocketModel, index: int, receive: _Receive, loop: "_Loop") -> Optional[int]:
     """The edge a test of this receive's data takes on b'' (None: either)."""
     eof = model.events[index].eof
     if eof is not None and eof.data is None and eof.receive is None and eof.socket == receive.event.var:
         return eof.eof_edge  # `if reader.at_eof(): break`
-    if eof is None or receive.data is None or eof.data != receive.data:
+    if eof is None or receive.data is None:
+        return None
+    if eof.data != receive.data and eof.data not in loop.derived(receive.data):
         return None
     if receive.accumulates:
         return None  # the buffer keeps what came before b'': its tests go either way

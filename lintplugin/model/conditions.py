@@ -114,6 +114,9 @@ def _tested_name(test: cst.BaseExpression) -> Optional[Tuple[str, bool]]:
     length = _length_of(test)
     if length is not None:
         return length, False  # `if len(data):`
+    stripped = _emptiness_kept(test)
+    if stripped is not None:
+        return stripped, False  # `if data.strip():` is false on b'' too
     return None
 
 
@@ -176,6 +179,17 @@ def _literal_kind(node) -> Optional[str]:
     if not is_empty_string(node):
         return None
     return "bytes" if "b" in node.value.split(node.value[-1], 1)[0].lower() else "str"
+
+
+# Methods whose result is empty when the bytes are: a test of the result is a test of them.
+_KEEPS_EMPTY = frozenset({"strip", "rstrip", "lstrip", "decode", "lower", "upper", "splitlines"})
+
+
+def _emptiness_kept(node: cst.BaseExpression) -> Optional[str]:
+    if (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
+            and node.func.attr.value in _KEEPS_EMPTY and isinstance(node.func.value, cst.Name)):
+        return node.func.value.value
+    return None
 
 
 def _length_of(node: cst.BaseExpression) -> Optional[str]:

@@ -257,8 +257,8 @@ class SocketModel:
             opener = self.acquisition_name(unawaited(value))
             if opener in STREAM_PAIR_FUNCTIONS:
                 self.writers.add(name)
-            elif opener in ASYNC_ACQUIRING_FUNCTIONS or (how == "accepted" and self.is_coroutine
-                                                         and method_of(unawaited(value)) == "accept"):
+            elif opener in ASYNC_ACQUIRING_FUNCTIONS or (
+                    isinstance(value, cst.Await) and method_of(value.expression) == "accept"):
                 self.streams.add(name)  # trio/anyio: `await listener.accept()` too
         elif isinstance(value, cst.Call) and method_of(value) == "makefile":
             owner = _receiver_name(value)

@@ -129,9 +129,11 @@ def called_name(call: cst.Call) -> Optional[str]:
     return None
 
 
-def method_of(call: cst.Call) -> Optional[str]:
-    """`m` for `x.m(...)`, None for a plain function call."""
-    return call.func.attr.value if isinstance(call.func, cst.Attribute) else None
+def method_of(call: cst.BaseExpression) -> Optional[str]:
+    """`m` for `x.m(...)`, None for a plain function call or anything else."""
+    if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute):
+        return call.func.attr.value
+    return None
 
 
 def is_none(node: Optional[cst.CSTNode]) -> bool:

@@ -140,3 +140,21 @@ class TlsPump:
                 self.incoming.write(buf)
             else:
                 self.incoming.write_eof()  # handed on: the next read raises at end of stream
+
+
+def sliced_count(sock, buf):
+    while True:
+        nbytes = sock.recv_into(buf)
+        data = buf[:nbytes]
+        if not data:  # a slice of nothing: a test of the count
+            break
+        print(data)
+
+
+def stripped_line(sock):
+    f = sock.makefile("rb")
+    while True:
+        line = f.readline()
+        if not line.rstrip(b"\r\n"):
+            break
+        print(line)
