@@ -292,7 +292,7 @@ class SocketModel:
 
     def _note_stream_kind(self, receiver: str, method: str) -> None:
         """What an async connection is, by a method only it has."""
-        if method in ("drain", "wait_closed", "write_eof"):
+        if method in ("drain", "wait_closed"):  # a transport has write_eof() too, not these
             self.writers.add(receiver)
         elif method in ("readexactly", "readuntil"):
             self.readers.setdefault(receiver, None)
