@@ -95,6 +95,27 @@ RULES: Dict[str, Rule] = {
             ),
         ),
         Rule(
+            code="SKT106",
+            name="attribute-dropped",
+            summary="A method rebinds or deletes self.x while it holds a socket the method opened or used, without closing it.",
+            link="https://docs.python.org/3/library/devmode.html",
+            message=(
+                "{sockets} ({origin}) {is} dropped here without close(): the object lets go of a "
+                "connection it still holds, and its descriptor stays open ({consequence}) until the "
+                "socket is garbage-collected; close it before rebinding or deleting the attribute"
+            ),
+        ),
+        Rule(
+            code="SKT107",
+            name="attribute-never-closed",
+            summary="A class keeps a socket in self.x and nothing in the class ever closes it or hands it on.",
+            link="https://google.github.io/styleguide/pyguide.html#311-files-sockets-and-similar-stateful-resources",
+            message=(
+                "{sockets} {is} stored here and nothing in class '{owner}' ever closes it or hands it "
+                "on: {consequence}; {fix}"
+            ),
+        ),
+        Rule(
             code="SKT201",
             name="linger-zero",
             summary="SO_LINGER with l_onoff=1, l_linger=0 turns close() into an abortive reset (RST).",

@@ -50,6 +50,8 @@ MESSAGE_FIELDS = {
     "SKT103": {"call", "spin"},
     "SKT104": {"caught", "goes_on"},
     "SKT105": {"how", "sink", "consequence", "fix"},
+    "SKT106": {"origin", "consequence"},
+    "SKT107": {"owner", "consequence", "fix"},
     "SKT201": {"onoff"},
     "SKT301": {"half_close", "lingering"}, "SKT302": {"half_close"}, "SKT303": {"lingering"},
     "SKT304": {"call", "error"},

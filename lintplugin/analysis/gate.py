@@ -89,7 +89,8 @@ def sparse_source(
     kept when it makes socket calls; otherwise only what resolves names in
     the functions (imports, short assignments).
     """
-    builder = _SparseBuilder(lines, trigger_lines, _served_handlers(tree, "".join(lines)))
+    builder = _SparseBuilder(lines, trigger_lines, _served_handlers(tree, "".join(lines)),
+                             _socket_classes(tree, trigger_lines))
     builder.walk(tree.body, top_level=True)
     if not builder.kept_definitions and not builder.module_code_triggers:
         return None
@@ -105,9 +106,11 @@ def sparse_source(
 
 
 class _SparseBuilder:
-    def __init__(self, lines: Sequence[str], trigger_lines: List[int], handlers: frozenset = frozenset()) -> None:
+    def __init__(self, lines: Sequence[str], trigger_lines: List[int], handlers: frozenset = frozenset(),
+                 socket_classes: frozenset = frozenset()) -> None:
         self.lines = lines
         self.handlers = handlers  # connection handlers of a server: kept whatever they call
+        self.socket_classes = socket_classes  # classes that keep a socket on self, and their bases here
         self.out: List[Optional[str]] = list(lines)
         self.triggers = trigger_lines
         self.kept_definitions = 0
@@ -128,7 +131,9 @@ class _SparseBuilder:
                 else:
                     self.blank(first, last)
             elif isinstance(stmt, ast.ClassDef):
-                if self.has_trigger(first, last):
+                if stmt.name in self.socket_classes:
+                    self.kept_definitions += 1  # all of it: any method may close what another stores
+                elif self.has_trigger(first, last):
                     self.walk(stmt.body, top_level=False)
                 else:
                     self.blank(first, last)
@@ -165,6 +170,44 @@ class _SparseBuilder:
         self.out[first - 1] = indent + "pass\n"
         for index in range(first, last):
             self.out[index] = None  # cut: libcst would make a node of every blank line
+
+
+def _socket_classes(tree: ast.Module, trigger_lines: List[int]) -> frozenset:
+    """Top-level classes that store something socket-made on `self`, and the
+    bases of those defined in this module: SKT106 and SKT107 judge the
+    class as a whole, so none of its methods may be cut."""
+    classes = {stmt.name: stmt for stmt in tree.body if isinstance(stmt, ast.ClassDef)}
+    holding = set()
+    for name, node in classes.items():
+        first, last = node.lineno, node.end_lineno or node.lineno
+        index = bisect.bisect_left(trigger_lines, first)
+        if index < len(trigger_lines) and trigger_lines[index] <= last and _stores_on_self(node):
+            holding.add(name)
+    todo = list(holding)
+    while todo:
+        for base in classes[todo.pop()].bases:
+            if isinstance(base, ast.Name) and base.id in classes and base.id not in holding:
+                holding.add(base.id)
+                todo.append(base.id)
+    return frozenset(holding)
+
+
+def _stores_on_self(node: ast.ClassDef) -> bool:
+    """A class with socket code in some method that stores on self in some
+    method (`self.s = self.makesocket()`), or an asyncio protocol."""
+    evidence = stores = False
+    for method in node.body:
+        if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        if method.name == "connection_made":
+            return True
+        stores = stores or any(
+            isinstance(current, ast.Assign) and any(
+                isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self"
+                for target in current.targets)
+            for current in ast.walk(method))
+        evidence = evidence or has_socket_evidence(method)
+    return evidence and stores
 
 
 def _served_handlers(tree: ast.Module, text: str) -> frozenset:

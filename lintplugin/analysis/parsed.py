@@ -46,11 +46,14 @@ class ParsedFile:
         found: List[Finding] = []
         failures: List[Report] = []
         for scope in self.scopes:
-            if scope.is_class or not (_has_socket_calls(scope) or _is_handler(scope, facts)):
+            if not scope.is_class and not (_has_socket_calls(scope) or _is_handler(scope, facts)):
                 continue  # nothing in it has the shape of socket code: no rule can apply
             for family in FAMILIES:
+                check = getattr(family, "check_class", None) if scope.is_class else family.check
+                if check is None:
+                    continue
                 try:
-                    found.extend(family.check(scope, facts))
+                    found.extend(check(scope, facts))
                 except Exception as error:  # one function's failure must not hide the others
                     failures.append(not_analysed(_failure(error, family), self.options, self._describe(scope)))
                     if isinstance(error, AnalysisLimit):
@@ -78,8 +81,11 @@ def _failure(error: Exception, family) -> str:
 
 
 def _is_handler(scope: Scope, facts: FileFacts) -> bool:
-    """A connection handler of a server in this module holds a connection whatever it calls."""
-    return isinstance(scope.node, cst.FunctionDef) and scope.name in facts.handlers
+    """A connection handler of a server in this module holds a connection
+    whatever it calls; a method that stores on self may drop a socket there (SKT106)."""
+    if not isinstance(scope.node, cst.FunctionDef):
+        return False
+    return scope.name in facts.handlers or bool(scope.stores and scope.parent is not None and scope.parent.is_class)
 
 
 def _has_socket_calls(scope) -> bool:

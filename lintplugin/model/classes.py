@@ -53,7 +53,7 @@ def _closed(scope: Scope) -> Set[str]:
 
 
 def _stored(scope: Scope) -> Set[str]:
-    return {target for target, _ in scope.stores if _on_self(target)}
+    return {store.target for store in scope.stores if _on_self(store.target)}
 
 
 def _closes(name: str) -> bool:

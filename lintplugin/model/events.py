@@ -229,6 +229,8 @@ class SocketModel:
                 elif is_socket_call(method, call):
                     (self.evidence if "." not in receiver else self.attributes).add(receiver)
                     self._note_stream_kind(receiver, method)
+                elif method == "connect" and "." in receiver and _positional(call) == 1:
+                    self.attributes.add(receiver)  # `self.sock.connect(addr)`: what an object keeps
         self.evidence -= not_sockets
         self.attributes -= not_sockets
         for reader, writer in self.readers.items():
@@ -679,7 +681,7 @@ class SocketModel:
         for var in sorted(effect.closes & self.attributes):
             yield Event(EventKind.CLOSE, var, call, closing=Closing.HELPER)
         for var in sorted(effect.rebinds & self.attributes):
-            yield Event(EventKind.REBIND, var, call)
+            yield Event(EventKind.REBIND, var, call, how="helper")
 
     def _with_exit_events(self, statement: cst.With) -> Iterator[Event]:
         """What the exit of a `with` block closes: `with sock:`, `with closing(sock):`,
@@ -783,6 +785,10 @@ def _file_returns(makefile: cst.Call) -> str:
     if isinstance(mode, cst.SimpleString):
         return "bytes" if "b" in str(mode.evaluated_value) else "str"
     return "?"
+
+
+def _positional(call: cst.Call) -> int:
+    return sum(1 for arg in call.args if arg.keyword is None and not arg.star)
 
 
 def _helper_role(name: str) -> HelperRole:

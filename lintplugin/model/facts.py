@@ -86,7 +86,7 @@ class FileFacts:
         SOCK_DGRAM)`): they have no end-of-file, wherever they are read."""
         if self._datagram_attributes is None:
             self._datagram_attributes = frozenset(
-                target for scope in self.scopes for target, value in scope.stores if is_datagram(value, scope)
+                store.target for scope in self.scopes for store in scope.stores if is_datagram(store.value, scope)
             )
         return self._datagram_attributes
 

@@ -48,6 +48,8 @@ ACQUIRING_NAMES = frozenset({
 # Calls that make a function (or the module) worth a look although they
 # create nothing: they name the handlers of a server.
 SERVING_NAMES = frozenset({"start_server", "start_unix_server", "serve_tcp", "serve_listeners", "serve_ssl_over_tcp"})
+# asyncio Protocol callbacks: a protocol class holds its transport (SKT107).
+PROTOCOL_NAMES = frozenset({"connection_made", "eof_received"})
 
 # Cheap substrings, one of which every file with socket code contains.
 PRECHECK_WORDS = (
@@ -55,11 +57,12 @@ PRECHECK_WORDS = (
     "makefile", "settimeout", "setblocking", "getpeername", "do_handshake", "connect_ex", "socket",
     "create_connection", "create_server", "fromfd", "open_connection", "start_server", "start_unix_server",
     "drain", "wait_closed", "write_eof", "readexactly", "readuntil", "receive_some", "send_all", "send_eof",
-    "open_tcp_stream", "connect_tcp", "connect_unix", "sock_", "serve_tcp", "serve_listeners",
+    "open_tcp_stream", "connect_tcp", "connect_unix", "sock_", "serve_tcp", "serve_listeners", "connection_made",
 )
 
 TRIGGER_PATTERN = (
-    r"(?:" + "|".join(sorted(set(EVIDENCE_METHODS) | ACQUIRING_NAMES | SERVING_NAMES, key=len, reverse=True))
+    r"(?:" + "|".join(sorted(set(EVIDENCE_METHODS) | ACQUIRING_NAMES | SERVING_NAMES | PROTOCOL_NAMES,
+                             key=len, reverse=True))
     + r")\s*\("
 )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Union
+from typing import Dict, List, NamedTuple, Optional, Union
 
 import libcst as cst
 
@@ -33,6 +33,14 @@ class Binding:
     index: Optional[int] = None
 
 
+class Store(NamedTuple):
+    """An assignment to an attribute chain."""
+
+    target: str  # "self.sock"
+    value: Optional[cst.BaseExpression]  # None when unpacked from a tuple
+    node: cst.BaseExpression  # the target expression
+
+
 @dataclass(eq=False)
 class Scope:
     node: Union[cst.Module, cst.FunctionDef, cst.ClassDef]
@@ -43,7 +51,7 @@ class Scope:
     calls: List[cst.Call] = field(default_factory=list)
     declared_global: set = field(default_factory=set)
     declared_nonlocal: set = field(default_factory=set)  # names that belong to an enclosing function
-    stores: List = field(default_factory=list)  # (dotted attribute, value) for `self.x = value`
+    stores: List["Store"] = field(default_factory=list)  # `self.x = value`, `self.r, self.w = pair()`
 
     @property
     def name(self) -> str:
@@ -225,7 +233,7 @@ class ScopeCollector:
         elif isinstance(target, cst.Attribute):
             dotted = dotted_name(target)
             if dotted is not None:
-                self.current.stores.append((dotted, value))
+                self.current.stores.append(Store(dotted, value, target))
         elif isinstance(target, (cst.Tuple, cst.List)):
             elements = target.elements
             starred = any(isinstance(el, cst.StarredElement) for el in elements)
@@ -234,7 +242,7 @@ class ScopeCollector:
                 if isinstance(inner, cst.Attribute):
                     dotted = dotted_name(inner)
                     if dotted is not None:
-                        self.current.stores.append((dotted, None))  # `self.r, self.w = socketpair()`
+                        self.current.stores.append(Store(dotted, None, inner))  # `self.r, self.w = socketpair()`
                 elif starred or not isinstance(inner, cst.Name):
                     self._bind_unknown(inner)
                 else:

@@ -4,7 +4,7 @@ import socket
 
 class Client:
     def open(self):
-        self.sock = s = socket.socket()  # stored at once: the object owns it
+        self.sock = s = socket.socket()  # SKT107:9 'self.sock' "class 'Client'"
         s.settimeout(5)
 
     def open_other_order(self):
