@@ -97,7 +97,10 @@ RULES: Dict[str, Rule] = {
         Rule(
             code="SKT106",
             name="attribute-dropped",
-            summary="A method rebinds or deletes self.x while it holds a socket the method opened or used, without closing it.",
+            summary=(
+                "A method rebinds or deletes self.x while it holds a socket the method opened or used, "
+                "without closing it."
+            ),
             link="https://docs.python.org/3/library/devmode.html",
             message=(
                 "{sockets} ({origin}) {is} dropped here without close(): the object lets go of a "

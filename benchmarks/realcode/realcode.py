@@ -2,7 +2,8 @@
 """Precision and recall of flake8-socket-close on pinned real-world packages.
 
 Stdlib only (Python 3.9+). Downloads the packages pinned in packages.txt with
-pip into a cache outside git, extracts them, runs flake8 with only the SKT
+pip into a cache outside git, checks each archive against the sha256 pinned
+beside it (and refuses a mismatch), extracts them, runs flake8 with only the SKT
 codes selected on each one, and joins the reports with the human verdicts in
 labels.csv (one row per report) and misses.csv (findings the rule
 specification requires that the plugin does not report).
@@ -14,6 +15,7 @@ See README.md beside this file.
 
 import argparse
 import csv
+import hashlib
 import io
 import json
 import os
@@ -35,12 +37,16 @@ SCOPES = ("library", "test")
 
 # --------------------------------------------------------------------- inputs
 
+SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+
+
 class Package:
-    def __init__(self, name, version, kind, comment):
+    def __init__(self, name, version, kind, comment, sha256=None):
         self.name = name            # as pinned (PyPI spelling)
         self.version = version
         self.kind = kind            # "sdist" or "wheel"
         self.comment = comment
+        self.sha256 = sha256        # hex digest of the archive, or None when not pinned
         self.root = None            # extracted package root (absolute)
         self.prefix = None          # first path component of every reported path
 
@@ -50,23 +56,33 @@ class Package:
 
 
 def read_packages(path):
-    """Lines `name==version  # [wheel] what it is`; [wheel] = no usable sdist."""
+    """Lines `name==version  sha256=<hex>  # [wheel] what it is`; [wheel] = no
+    usable sdist; sha256 = the hash of the archive pip downloads."""
     out = []
     with open(path, encoding="utf-8") as f:
-        for raw in f:
+        for lineno, raw in enumerate(f, 1):
             line, _, comment = raw.partition("#")
-            line = line.strip()
-            if not line:
+            fields = line.split()
+            if not fields:
                 continue
-            if "==" not in line:
-                raise SystemExit("packages.txt: not name==version: %r" % raw)
-            name, version = (x.strip() for x in line.split("==", 1))
+            where = "%s:%d" % (os.path.basename(path), lineno)
+            if "==" not in fields[0]:
+                raise SystemExit("%s: not name==version: %r" % (where, raw.rstrip()))
+            name, version = (x.strip() for x in fields[0].split("==", 1))
+            sha256 = None
+            for field in fields[1:]:
+                key, sep, value = field.partition("=")
+                if key != "sha256" or not sep:
+                    raise SystemExit("%s: unknown field %r (expected sha256=<64 hex digits>)" % (where, field))
+                if not SHA256_RE.match(value):
+                    raise SystemExit("%s: sha256 must be 64 lowercase hex digits, got %r" % (where, value))
+                sha256 = value
             comment = comment.strip()
             kind = "sdist"
             if comment.startswith("[wheel]"):
                 kind = "wheel"
                 comment = comment[len("[wheel]"):].strip()
-            out.append(Package(name, version, kind, comment))
+            out.append(Package(name, version, kind, comment, sha256))
     return out
 
 
@@ -101,12 +117,51 @@ def is_test_path(path):
 
 # ----------------------------------------------------------- download, extract
 
+def sha256_of(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify(pkg, archive, fresh):
+    """Refuse an archive whose sha256 is not the one pinned in packages.txt.
+    Returns the digest. A freshly downloaded archive that does not match is
+    deleted; a cached one is left for the user to inspect."""
+    got = sha256_of(archive)
+    if pkg.sha256 is None:
+        raise SystemExit(
+            "%s is not pinned by hash: add `sha256=%s` after `%s` in packages.txt "
+            "(check it against the hash PyPI publishes for %s first)"
+            % (pkg.pin, got, pkg.pin, os.path.basename(archive)))
+    if got != pkg.sha256:
+        if fresh:
+            os.remove(archive)
+            what = "pip downloaded %s (now deleted), whose" % os.path.basename(archive)
+            advice = ("the index served a different file (another index, or a re-upload); "
+                      "change the pin only after checking the hash PyPI publishes")
+        else:
+            what = "the cached archive %s, whose" % archive
+            advice = "if the cached copy is damaged, delete %s and run again" % os.path.dirname(archive)
+        raise SystemExit(
+            "sha256 mismatch for %s: %s sha256 is %s, but packages.txt pins %s. "
+            "Refusing to analyse a file that is not the pinned release: %s."
+            % (pkg.pin, what, got, pkg.sha256, advice))
+    return got
+
+
 def download(pkg, cache, pip_python):
+    """The archive of `pkg` in the cache (downloaded with pip when missing),
+    verified against its sha256 pin; returns (path, sha256)."""
     ddir = os.path.join(cache, "downloads", "%s-%s" % (norm(pkg.name), pkg.version))
     have = [f for f in os.listdir(ddir)] if os.path.isdir(ddir) else []
     have = [f for f in have if f.endswith((".tar.gz", ".zip", ".whl", ".tar.bz2"))]
+    if len(have) > 1:
+        raise SystemExit("%s: more than one archive in %s: %s" % (pkg.pin, ddir, sorted(have)))
     if have:
-        return os.path.join(ddir, sorted(have)[0])
+        archive = os.path.join(ddir, have[0])
+        return archive, verify(pkg, archive, fresh=False)
     os.makedirs(ddir, exist_ok=True)
     fmt = ["--no-binary", ":all:"] if pkg.kind == "sdist" else ["--only-binary", ":all:"]
     cmd = [pip_python, "-m", "pip", "download", "--no-deps", "--disable-pip-version-check",
@@ -114,10 +169,11 @@ def download(pkg, cache, pip_python):
     print("downloading %s (%s) ..." % (pkg.pin, pkg.kind), file=sys.stderr)
     proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
     have = [f for f in os.listdir(ddir) if f.endswith((".tar.gz", ".zip", ".whl", ".tar.bz2"))]
-    if proc.returncode != 0 or not have:
+    if proc.returncode != 0 or len(have) != 1:
         sys.stderr.write(proc.stdout[-3000:])
-        raise SystemExit("pip download failed for %s" % pkg.pin)
-    return os.path.join(ddir, sorted(have)[0])
+        raise SystemExit("pip download failed for %s (archives in %s: %s)" % (pkg.pin, ddir, sorted(have)))
+    archive = os.path.join(ddir, have[0])
+    return archive, verify(pkg, archive, fresh=True)
 
 
 def _safe_members_tar(tf, dest):
@@ -131,11 +187,17 @@ def _safe_members_tar(tf, dest):
         yield m
 
 
-def extract(pkg, archive, cache):
-    """Extract into cache/src/<name>-<version>/; returns (root, prefix)."""
+def extract(pkg, archive, digest, cache):
+    """Extract into cache/src/<name>-<version>/; returns (root, prefix).
+    The marker file holds the sha256 of the archive the tree came from, so a
+    tree from another archive is extracted again."""
     base = os.path.join(cache, "src", "%s-%s" % (norm(pkg.name), pkg.version))
     marker = os.path.join(base, ".extracted")
-    if not os.path.exists(marker):
+    done = None
+    if os.path.exists(marker):
+        with open(marker, encoding="ascii") as f:
+            done = f.read().strip()
+    if done != digest:
         if os.path.isdir(base):
             shutil.rmtree(base)
         os.makedirs(base)
@@ -155,7 +217,8 @@ def extract(pkg, archive, cache):
         else:
             with tarfile.open(archive) as tf:
                 tf.extractall(base, members=list(_safe_members_tar(tf, base)))
-        open(marker, "w").close()
+        with open(marker, "w", encoding="ascii") as f:
+            f.write(digest + "\n")
     tops = [d for d in os.listdir(base) if not d.startswith(".") and os.path.isdir(os.path.join(base, d))]
     if len(tops) != 1:
         raise SystemExit("%s: expected one top directory in %s, found %s" % (pkg.pin, base, tops))
@@ -331,8 +394,8 @@ def main(argv=None):
     cache = os.path.abspath(args.cache)
     reports, pkginfo = [], {}
     for p in pkgs:
-        archive = download(p, cache, args.pip_python)
-        p.root, p.prefix = extract(p, archive, cache)
+        archive, digest = download(p, cache, args.pip_python)
+        p.root, p.prefix = extract(p, archive, digest, cache)
         files, lines = count_python(p.root, p.prefix)
         print("flake8 %s ..." % p.pin, file=sys.stderr)
         got = run_flake8(p, args.python, args.jobs, args.timeout)

@@ -65,7 +65,8 @@ class _Dropped:
         solve(self.model.cfg, len(self.slot) + 1, (0,) * len(self.slot) + (1,), self._transfer)
         for (name, _), (node, held) in sorted(self.found.items(), key=lambda item: self.facts.position_of(item[1][0])):
             line, _ = self.facts.position_of(held.node)
-            origin = f"used by {_call_name(held.node)} on line {line}" if held.how == "used" else f"opened on line {line}"
+            origin = f"used by {_call_name(held.node)} on line {line}" if held.how == "used" \
+                else f"opened on line {line}"
             yield Finding("SKT106", node, name, {
                 "origin": origin,
                 "consequence": _DROPPED.get(self.model.role(name), "in CLOSE_WAIT once the peer closes"),
