@@ -38,6 +38,7 @@ SCOPES = ("library", "test")
 # --------------------------------------------------------------------- inputs
 
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+COMMENT_PIN_RE = re.compile(r"sha256=([0-9a-f]{64})(?:\s+|$)")
 
 
 class Package:
@@ -57,7 +58,8 @@ class Package:
 
 def read_packages(path):
     """Lines `name==version  sha256=<hex>  # [wheel] what it is`; [wheel] = no
-    usable sdist; sha256 = the hash of the archive pip downloads."""
+    usable sdist; sha256 = the hash of the archive pip downloads. The pin may
+    also open the comment (`name==version  # [wheel] sha256=<hex> what it is`)."""
     out = []
     with open(path, encoding="utf-8") as f:
         for lineno, raw in enumerate(f, 1):
@@ -79,9 +81,20 @@ def read_packages(path):
                 sha256 = value
             comment = comment.strip()
             kind = "sdist"
-            if comment.startswith("[wheel]"):
-                kind = "wheel"
-                comment = comment[len("[wheel]"):].strip()
+            # the comment may also carry the pin: `# [wheel] sha256=<hex> what it is`
+            while True:
+                if comment.startswith("[wheel]"):
+                    kind = "wheel"
+                    comment = comment[len("[wheel]"):].strip()
+                    continue
+                m = COMMENT_PIN_RE.match(comment)
+                if m:
+                    if sha256 is not None and sha256 != m.group(1):
+                        raise SystemExit("%s: two different sha256 pins" % where)
+                    sha256 = m.group(1)
+                    comment = comment[m.end():].strip()
+                    continue
+                break
             out.append(Package(name, version, kind, comment, sha256))
     return out
 
