@@ -113,6 +113,15 @@ def _loop_receives(model: SocketModel) -> Iterator[_Receive]:
                     yield _Receive(event, index, header, name, event.accumulates)
             elif index == header or _is_accumulated_whole(node, event):
                 yield _Receive(event, index, header, _accumulator(node, event), True)
+            elif node.kind is NodeKind.TEST or _is_discarded(node, event):
+                # `if sock.recv(n).endswith(b"\n"): break`, `sock.recv(32)` alone: nothing tests its b''
+                yield _Receive(event, index, header, None, False)
+
+
+def _is_discarded(node: Node, event: Event) -> bool:
+    """`sock.recv(32)` as a statement of its own: its result, b'' included, is thrown away."""
+    statement = node.cst
+    return node.kind is NodeKind.STMT and isinstance(statement, cst.Expr) and unawaited(statement.value) is event.node
 
 
 def _is_accumulated_whole(node: Node, event: Event) -> bool:
@@ -355,7 +364,8 @@ def _returning_on_eof(model: SocketModel, loop: _Loop, receive: _Receive) -> Set
             if edge is not None:
                 if node.kind is NodeKind.ASSERT and edge != TRUE:
                     continue  # `assert data` raises on b''
-                if node.kind is NodeKind.TEST and (kind != edge or _acts_on_eof(model, loop, source, edge)):
+                if node.kind is NodeKind.TEST and (kind != edge or _acts_on_eof(model, loop, source, edge)
+                                                   and not model.events[source].eof.never_true):
                     continue  # that side is not taken on b'', or it does something about it
             found.add(source)
             todo.append(source)

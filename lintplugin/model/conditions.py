@@ -33,6 +33,7 @@ class EofTest:
     # "str" or "bytes" when the test compares with an empty literal of that
     # type: `data == ''` is never true for bytes (the event model decides).
     literal: Optional[str] = None
+    never_true: bool = False  # the comparison can never hold: the edge above is simply always taken
 
 
 def no_receive(expression: cst.BaseExpression) -> None:

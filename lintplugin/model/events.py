@@ -251,7 +251,7 @@ class SocketModel:
         if bound.element == 0 and isinstance(bound.whole, cst.Name) and bound.whole.value in self.accept_tuples:
             self.evidence.add(name)  # conn, addr = pair: the connection moves to conn
             return
-        how = acquisition(value, self.scope)
+        how = self.acquisition(value)
         if how is not None:
             self.acquired.setdefault(name, []).append((value, how))
             if is_datagram(value, self.scope):
@@ -294,7 +294,7 @@ class SocketModel:
 
     def _note_stream_kind(self, receiver: str, method: str) -> None:
         """What an async connection is, by a method only it has."""
-        if method in ("drain", "wait_closed"):  # a transport has write_eof() too, not these
+        if method == "drain":  # a transport has write_eof() too, and a server wait_closed(): not drain()
             self.writers.add(receiver)
         elif method in ("readexactly", "readuntil"):
             self.readers.setdefault(receiver, None)
@@ -337,7 +337,16 @@ class SocketModel:
         return None, "parameter"
 
     def acquisition(self, value: Optional[cst.BaseExpression]) -> Optional[str]:
-        return acquisition(value, self.scope)
+        """How `value` acquires a socket here. ssl wrapping acquires only a
+        socket this function acquired itself: wrapping a parameter, or what
+        another call returned, leaves it with whoever owns it."""
+        how = acquisition(value, self.scope)
+        if how == "wrapped":
+            call = unawaited(value)
+            first = call.args[0].value if isinstance(call, cst.Call) and call.args else None
+            if not (isinstance(first, cst.Name) and first.value in self.acquired):
+                return None
+        return how
 
     # -- questions the rules ask of a node, answered from its events ---------
 
@@ -466,6 +475,7 @@ class SocketModel:
                 else returns.get(eof.data or "", set())
             if kinds and "?" not in kinds and eof.literal not in kinds:
                 eof.eof_edge = FALSE if eof.eof_edge == TRUE else TRUE
+                eof.never_true = True
 
     def _socket_behind(self, receiver: Optional[str]) -> Optional[str]:
         """The socket an expression stands for: itself, or the socket of a makefile() object."""
@@ -656,7 +666,8 @@ class SocketModel:
         """`stack.callback(s.close)`, `self.addCleanup(s.close)`: closed later, on every path."""
         for arg in call.args:
             target = arg.value
-            if isinstance(target, cst.Attribute) and closes_by_name(target.attr.value):
+            if isinstance(target, cst.Attribute) and (closes_by_name(target.attr.value)
+                                                      or target.attr.value == "detach"):
                 owner = self._socket_behind(self.name_of(target.value))
                 if owner is not None:
                     yield Event(EventKind.CLOSE, owner, call, argument=True, closing=Closing.HELPER)

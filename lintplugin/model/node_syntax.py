@@ -176,6 +176,9 @@ def escaping_names(node: Node) -> Iterator[str]:
 def _names_in_value(value: cst.BaseExpression) -> Iterator[str]:
     if isinstance(value, cst.Name):
         yield value.value
+    elif isinstance(value, cst.Attribute) and isinstance(value.value, cst.Name) \
+            and value.attr.value in ("close", "detach", "aclose"):
+        yield value.value.value  # `return (s.close, port)`: the caller closes it
     elif isinstance(value, (cst.Tuple, cst.List, cst.Set)):
         for element in value.elements:
             yield from _names_in_value(element.value)

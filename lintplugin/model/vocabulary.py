@@ -17,7 +17,7 @@ EVIDENCE_METHODS = {
     "makefile": (0, 5), "settimeout": (1, 1), "setblocking": (1, 1), "getpeername": (0, 0),
     "do_handshake": (0, 1), "connect_ex": (1, 1), "shutdown": (1, 1),
     # asyncio StreamWriter / StreamReader, trio and anyio streams (spec: async connections)
-    "drain": (0, 0), "wait_closed": (0, 0), "readexactly": (1, 1),
+    "drain": (0, 0), "readexactly": (1, 1),
     "readuntil": (0, 1), "receive_some": (0, 1), "send_all": (1, 1), "send_eof": (0, 0),
 }
 

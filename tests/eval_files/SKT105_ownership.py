@@ -80,3 +80,22 @@ def ssh_channel(client):
 def wrap_the_objects_socket(connection, ctx):
     wrapped = ctx.wrap_socket(connection.socket)  # the connection object still owns it
     connection.socket = wrapped
+
+
+def wrap_a_parameter(sock, ctx, addr):
+    tls = ctx.wrap_socket(sock)  # the caller owns sock, and so the wrapper
+    tls.connect(addr)
+    return tls
+
+
+def cleanup_for_the_caller(port):
+    s = socket.socket()
+    s.bind(("", port))  # SKT101:5 bind() 's'
+    return s.close, s.getsockname()[1]
+
+
+class Case:
+    def test_detach(self):
+        sock = socket.socket()
+        self.addCleanup(sock.detach)
+        sock.settimeout(1)
