@@ -47,7 +47,10 @@ RULES: Dict[str, Rule] = {
         Rule(
             code="SKT101",
             name="error-path-leak",
-            summary="An owned socket is left open when a call on it raises (recv, send, connect, TLS handshake).",
+            summary=(
+                "An owned socket or async connection is left open when a call on it raises (recv, send, "
+                "connect, TLS handshake, an await on a stream)."
+            ),
             link="https://blog.cloudflare.com/this-is-strictly-a-violation-of-the-tcp-specification/",
             message=(
                 "{sockets} ({origin}) {is} never closed {failure}: {consequence}{more}; {fix}"
@@ -66,7 +69,10 @@ RULES: Dict[str, Rule] = {
         Rule(
             code="SKT103",
             name="eof-ignored",
-            summary="A receive loop never leaves on end-of-file (b''): it spins and the socket sits in CLOSE_WAIT.",
+            summary=(
+                "A receive loop never leaves on end-of-file (b''): it spins (in a coroutine, it starves the "
+                "event loop) and the socket sits in CLOSE_WAIT."
+            ),
             link="https://www.rfc-editor.org/rfc/rfc9293#section-3.10.4",
             message=(
                 "{call} on {subject} is in a loop that never ends on b'': when the peer closes, every "
