@@ -27,7 +27,7 @@ from lintplugin.model.facts import FileFacts
 from lintplugin.model.vocabulary import closes_by_name, is_shutdown_helper, looks_without_io
 from lintplugin.syntax.names import qualified_name
 from lintplugin.syntax.scopes import BindingKind, Scope, Store
-from lintplugin.syntax.walk import NESTED_SCOPES, called_name, dotted_name, walk
+from lintplugin.syntax.walk import NESTED_SCOPES, call_text, dotted_name, walk
 from lintplugin.types import Finding
 
 # -- SKT106 attribute-dropped --------------------------------------------------------
@@ -65,7 +65,7 @@ class _Dropped:
         solve(self.model.cfg, len(self.slot) + 1, (0,) * len(self.slot) + (1,), self._transfer)
         for (name, _), (node, held) in sorted(self.found.items(), key=lambda item: self.facts.position_of(item[1][0])):
             line, _ = self.facts.position_of(held.node)
-            origin = f"used by {_call_name(held.node)} on line {line}" if held.how == "used" \
+            origin = f"used by {call_text(held.node)} on line {line}" if held.how == "used" \
                 else f"opened on line {line}"
             yield Finding("SKT106", node, name, {
                 "origin": origin,
@@ -113,10 +113,6 @@ _DROPPED = {
     Role.DATAGRAM: "a datagram socket: no CLOSE_WAIT, but one descriptor more each time",
 }
 
-
-def _call_name(node: cst.CSTNode) -> str:
-    name = called_name(node) if isinstance(node, cst.Call) else None
-    return f"{name}()" if name else "a call"
 
 
 # -- SKT107 attribute-never-closed --------------------------------------------------

@@ -18,7 +18,7 @@ from lintplugin.model.facts import FileFacts
 from lintplugin.model.ownership import Leak, OwnershipAnalysis, PathKind
 from lintplugin.model.vocabulary import LOOP_SOCKET_METHODS
 from lintplugin.syntax.scopes import Scope
-from lintplugin.syntax.walk import called_name
+from lintplugin.syntax.walk import call_text, called_name
 from lintplugin.types import Finding
 
 # Calls that fail before a connection exists: no CLOSE_WAIT, but a descriptor per failure.
@@ -87,7 +87,7 @@ def _leak_findings(leak: Leak, analysis: OwnershipAnalysis, facts: FileFacts) ->
         first, more = first_error
         yield Finding("SKT101", first, leak.name, {
             "origin": origin,
-            "failure": "when this 'raise' leaves" if isinstance(first, cst.Raise) else f"if {_call_name(first)} raises",
+            "failure": "when this 'raise' leaves" if isinstance(first, cst.Raise) else f"if {call_text(first)} raises",
             "consequence": _consequence(first, analysis.model.role(leak.name)),
             "more": f" ({more} more {'calls leak' if more > 1 else 'call leaks'} it the same way)" if more else "",
             **_words(analysis.model, leak.name),
@@ -96,7 +96,7 @@ def _leak_findings(leak: Leak, analysis: OwnershipAnalysis, facts: FileFacts) ->
         sink = analysis.sink_of(leak, PathKind.EOF, receive)
         yield Finding("SKT102", receive, leak.name, {
             "origin": origin,
-            "call": _call_name(receive),
+            "call": call_text(receive),
             "sink": _sink_phrase(sink, leak.name, analysis, facts),
             **_words(analysis.model, leak.name, eof=True),
         })
@@ -143,13 +143,9 @@ def _origin(leak: Leak, analysis: OwnershipAnalysis, facts: FileFacts) -> str:
         return "a parameter this function closes"
     line, _ = facts.position_of(node)
     if how == "obtained":
-        return f"from {_call_name(node)} on line {line}, and closed here on some paths"
+        return f"from {call_text(node)} on line {line}, and closed here on some paths"
     return f"{how} on line {line}"
 
-
-def _call_name(node: cst.CSTNode) -> str:
-    name = called_name(node) if isinstance(node, cst.Call) else None
-    return f"{name}()" if name is not None else "the call"
 
 
 _LOST = {Role.LISTENER: LISTENER_LEAK, Role.DATAGRAM: DATAGRAM_LEAK}

@@ -30,6 +30,7 @@ from lintplugin.syntax.scopes import Scope
 from lintplugin.syntax.walk import (
     NESTED_SCOPES,
     bound_names,
+    call_text,
     called_name,
     dotted_name,
     is_empty_string,
@@ -55,10 +56,6 @@ _SPIN_IN_COROUTINE = (
     "and the connection sits in CLOSE_WAIT"
 )
 
-
-def _call_name(node: cst.CSTNode) -> str:
-    name = called_name(node) if isinstance(node, cst.Call) else None
-    return f"{name}()" if name is not None else "the call"
 
 
 # -- SKT103 eof-ignored ------------------------------------------------------------
@@ -92,7 +89,7 @@ def eof_ignored(model: SocketModel) -> Iterator[Finding]:
             comes_back[key] = _returning_on_eof(model, loop, receive)
         if _spins(model, receive, comes_back[key]):
             yield Finding("SKT103", receive.event.node, receiver, {
-                "call": _call_name(receive.event.node),
+                "call": call_text(receive.event.node),
                 "spin": _SPIN_IN_COROUTINE if model.is_coroutine else _SPIN,
             })
 

@@ -129,6 +129,12 @@ def called_name(call: cst.Call) -> Optional[str]:
     return None
 
 
+def call_text(node: cst.CSTNode) -> str:
+    """`recv()` for `conn.recv(n)`: how a message names a call."""
+    name = called_name(node) if isinstance(node, cst.Call) else None
+    return f"{name}()" if name is not None else "the call"
+
+
 def method_of(call: cst.BaseExpression) -> Optional[str]:
     """`m` for `x.m(...)`, None for a plain function call or anything else."""
     if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute):
