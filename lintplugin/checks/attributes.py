@@ -114,7 +114,6 @@ _DROPPED = {
 }
 
 
-
 # -- SKT107 attribute-never-closed --------------------------------------------------
 
 # Bases outside the module that are known not to close sockets.

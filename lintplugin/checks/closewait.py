@@ -147,7 +147,6 @@ def _origin(leak: Leak, analysis: OwnershipAnalysis, facts: FileFacts) -> str:
     return f"{how} on line {line}"
 
 
-
 _LOST = {Role.LISTENER: LISTENER_LEAK, Role.DATAGRAM: DATAGRAM_LEAK}
 
 
