@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional
+from typing import Any, FrozenSet, Mapping, Optional
 
 
 @dataclass(frozen=True)
@@ -37,3 +37,13 @@ class Report:
     @property
     def code(self) -> str:
         return self.text.split(" ", 1)[0]
+
+
+@dataclass(frozen=True)
+class ClassSummary:
+    """What a whole class does with the attributes on `self`, read from
+    flake8's `ast` tree by the gate (the libcst copy holds only the methods
+    with socket code)."""
+
+    released: FrozenSet[str]  # "self.x" that some method closes, returns, hands on or stores elsewhere
+    half_open: bool  # an asyncio protocol whose eof_received() returns a true value

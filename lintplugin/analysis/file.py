@@ -69,7 +69,7 @@ def _analyse_source(source: SocketSource, lines: Sequence[str], options: Options
             return [not_analysed(_parse_failure(full_error), options)]
     from lintplugin.analysis.parsed import ParsedFile  # needs libcst: only files that get here pay for it
 
-    return ParsedFile(module, line_map, options).reports()
+    return ParsedFile(module, line_map, options, source).reports()
 
 
 @contextmanager

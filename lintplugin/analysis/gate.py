@@ -18,10 +18,20 @@ from __future__ import annotations
 import ast
 import bisect
 import re
-from dataclasses import dataclass
-from typing import Iterable, List, Optional, Sequence, Tuple
+from dataclasses import dataclass, field
+from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
-from lintplugin.model.vocabulary import ACQUIRING_NAMES, PRECHECK_WORDS, SERVING_NAMES, TRIGGER_PATTERN, arity_fits
+from lintplugin.model.vocabulary import (
+    ACQUIRING_NAMES,
+    PRECHECK_WORDS,
+    SERVING_NAMES,
+    TRIGGER_PATTERN,
+    arity_fits,
+    closes_by_name,
+    is_shutdown_helper,
+    looks_without_io,
+)
+from lintplugin.types import ClassSummary
 
 # Calls that socket code makes (see vocabulary.py); the rules decide the rest.
 TRIGGER = re.compile(TRIGGER_PATTERN)
@@ -44,6 +54,8 @@ class SocketSource:
 
     text: str
     line_map: Optional[List[int]]  # line i + 1 of `text` is line line_map[i] of the file; None: the same
+    classes: Dict[str, ClassSummary] = field(default_factory=dict)  # top-level classes that keep sockets
+    closed_elsewhere: FrozenSet[str] = frozenset()  # attribute names closed on other objects (`c.sock.close()`)
 
 
 def socket_source(tree: Optional[ast.AST], lines: Sequence[str]) -> Optional[SocketSource]:
@@ -57,11 +69,14 @@ def socket_source(tree: Optional[ast.AST], lines: Sequence[str]) -> Optional[Soc
         return None
     if not isinstance(tree, ast.Module):
         tree = ast.parse(text)
-    sparse = sparse_source(lines, tree, _trigger_lines(text))
+    triggers = _trigger_lines(text)
+    sparse = sparse_source(lines, tree, triggers)
     if sparse is None:
         return None
     source, line_map = sparse
-    return SocketSource(source, line_map)
+    classes = {node.name: _summary(node) for node in tree.body
+               if isinstance(node, ast.ClassDef) and _may_hold_sockets(node, triggers)}
+    return SocketSource(source, line_map, classes, _closed_elsewhere(tree) if classes else frozenset())
 
 
 def _trigger_lines(text: str) -> List[int]:
@@ -89,8 +104,7 @@ def sparse_source(
     kept when it makes socket calls; otherwise only what resolves names in
     the functions (imports, short assignments).
     """
-    builder = _SparseBuilder(lines, trigger_lines, _served_handlers(tree, "".join(lines)),
-                             _socket_classes(tree, trigger_lines))
+    builder = _SparseBuilder(lines, trigger_lines, _served_handlers(tree, "".join(lines)))
     builder.walk(tree.body, top_level=True)
     if not builder.kept_definitions and not builder.module_code_triggers:
         return None
@@ -106,11 +120,9 @@ def sparse_source(
 
 
 class _SparseBuilder:
-    def __init__(self, lines: Sequence[str], trigger_lines: List[int], handlers: frozenset = frozenset(),
-                 socket_classes: frozenset = frozenset()) -> None:
+    def __init__(self, lines: Sequence[str], trigger_lines: List[int], handlers: frozenset = frozenset()) -> None:
         self.lines = lines
-        self.handlers = handlers  # connection handlers of a server: kept whatever they call
-        self.socket_classes = socket_classes  # classes that keep a socket on self, and their bases here
+        self.handlers = handlers  # connection handlers of a server, and protocols' connection_made()
         self.out: List[Optional[str]] = list(lines)
         self.triggers = trigger_lines
         self.kept_definitions = 0
@@ -131,9 +143,7 @@ class _SparseBuilder:
                 else:
                     self.blank(first, last)
             elif isinstance(stmt, ast.ClassDef):
-                if stmt.name in self.socket_classes:
-                    self.kept_definitions += 1  # all of it: any method may close what another stores
-                elif self.has_trigger(first, last):
+                if self.has_trigger(first, last):
                     self.walk(stmt.body, top_level=False)
                 else:
                     self.blank(first, last)
@@ -172,51 +182,98 @@ class _SparseBuilder:
             self.out[index] = None  # cut: libcst would make a node of every blank line
 
 
-def _socket_classes(tree: ast.Module, trigger_lines: List[int]) -> frozenset:
-    """Top-level classes that store something socket-made on `self`, and the
-    bases of those defined in this module: SKT106 and SKT107 judge the
-    class as a whole, so none of its methods may be cut."""
-    classes = {stmt.name: stmt for stmt in tree.body if isinstance(stmt, ast.ClassDef)}
-    holding = set()
-    for name, node in classes.items():
-        first, last = node.lineno, node.end_lineno or node.lineno
-        index = bisect.bisect_left(trigger_lines, first)
-        if index < len(trigger_lines) and trigger_lines[index] <= last and _stores_on_self(node):
-            holding.add(name)
-    todo = list(holding)
-    while todo:
-        for base in classes[todo.pop()].bases:
-            if isinstance(base, ast.Name) and base.id in classes and base.id not in holding:
-                holding.add(base.id)
-                todo.append(base.id)
-    return frozenset(holding)
-
-
-def _stores_on_self(node: ast.ClassDef) -> bool:
-    """A class with socket code in some method that stores on self in some
+def _may_hold_sockets(node: ast.ClassDef, trigger_lines: List[int]) -> bool:
+    """A class with socket code in some method and a store on self in some
     method (`self.s = self.makesocket()`), or an asyncio protocol."""
+    first, last = node.lineno, node.end_lineno or node.lineno
+    index = bisect.bisect_left(trigger_lines, first)
+    if not (index < len(trigger_lines) and trigger_lines[index] <= last):
+        return False
     evidence = stores = False
     for method in node.body:
         if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
             continue
         if method.name == "connection_made":
             return True
-        stores = stores or any(
-            isinstance(current, ast.Assign) and any(
-                isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self"
-                for target in current.targets)
-            for current in ast.walk(method))
+        stores = stores or any(_stores_on_self(current) for current in ast.walk(method))
         evidence = evidence or has_socket_evidence(method)
     return evidence and stores
+
+
+def _stores_on_self(node: ast.AST) -> bool:
+    return isinstance(node, ast.Assign) and any(_self_attribute(target) for target in node.targets)
+
+
+def _summary(node: ast.ClassDef) -> ClassSummary:
+    """What the class's methods do with `self.x`: release it (close it, put it
+    in a `with`, return it, hand it to a call other than a look at it, store
+    it elsewhere), and whether eof_received() keeps a connection half-open."""
+    released = set()
+    half_open = False
+    for method in node.body:
+        if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        for current in ast.walk(method):
+            if isinstance(current, ast.Call):
+                released |= _released_by_call(current)
+            elif isinstance(current, ast.withitem):
+                released |= _self_attributes(current.context_expr)
+            elif isinstance(current, (ast.Return, ast.Yield, ast.Assign)) and current.value is not None:
+                released |= _self_attributes(current.value)
+                if method.name == "eof_received" and isinstance(current, ast.Return) and not (
+                        isinstance(current.value, ast.Constant) and current.value.value in (None, False)):
+                    half_open = True
+    return ClassSummary(frozenset(released), half_open)
+
+
+def _released_by_call(call: ast.Call) -> set:
+    found = set()
+    func = call.func
+    if isinstance(func, ast.Attribute):
+        receiver = _self_attribute(func.value)
+        if receiver is not None and (func.attr in ("close", "detach", "abort", "aclose")
+                                     or (closes_by_name(func.attr) and not is_shutdown_helper(func.attr))):
+            found.add(receiver)
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    function = name if not isinstance(func, ast.Attribute) or not isinstance(func.value, ast.Name) \
+        else f"{func.value.id}.{name}"
+    if not looks_without_io(function):
+        for arg in call.args:
+            found |= _self_attributes(arg)  # handed on, or closed by a helper
+    return found
+
+
+def _self_attributes(value: ast.AST) -> set:
+    if isinstance(value, (ast.Tuple, ast.List)):
+        return {name for element in value.elts for name in _self_attributes(element)}
+    name = _self_attribute(value)
+    return {name} if name else set()
+
+
+def _self_attribute(node: ast.AST) -> Optional[str]:
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
+        return f"self.{node.attr}"
+    return None
+
+
+def _closed_elsewhere(tree: ast.Module) -> FrozenSet[str]:
+    """`client.sock.close()` anywhere in the module: that attribute name is closed from outside."""
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr in ("close", "abort", "aclose") and isinstance(node.func.value, ast.Attribute) \
+                and not (isinstance(node.func.value.value, ast.Name) and node.func.value.value.id == "self"):
+            found.add(node.func.value.attr)
+    return frozenset(found)
 
 
 def _served_handlers(tree: ast.Module, text: str) -> frozenset:
     """Names of the functions a server in this module is given as its
     connection handler (`asyncio.start_server(handle, ...)`): they hold a
     connection whatever calls they make."""
+    found = {"connection_made"} if "connection_made" in text else set()
     if not any(name in text for name in SERVING_NAMES) and "serve(" not in text:
-        return frozenset()
-    found = set()
+        return frozenset(found)
     for node in ast.walk(tree):
         if not (isinstance(node, ast.Call) and node.args):
             continue
@@ -246,8 +303,8 @@ def has_socket_evidence(node: ast.AST) -> bool:
         name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
         if name is None:
             continue
-        if name in ACQUIRING_NAMES or name in SERVING_NAMES:
-            return True
+        if name in ACQUIRING_NAMES or name in SERVING_NAMES or (name == "serve" and current.args):
+            return True  # `await listener.serve(handler)`: the handler's stream
         if isinstance(func, ast.Attribute):
             starred = any(isinstance(arg, ast.Starred) for arg in current.args) or any(
                 keyword.arg is None for keyword in current.keywords
@@ -255,6 +312,8 @@ def has_socket_evidence(node: ast.AST) -> bool:
             positional = sum(1 for arg in current.args if not isinstance(arg, ast.Starred))
             if arity_fits(name, positional, len(current.keywords), starred):
                 return True
+            if name == "connect" and positional == 1 and isinstance(func.value, ast.Attribute):
+                return True  # `self.sock.connect(addr)`: what an object keeps (SKT106)
     return False
 
 

@@ -9,6 +9,7 @@ from typing import Dict, List, Optional, Tuple
 
 import libcst as cst
 
+from lintplugin.analysis.gate import SocketSource
 from lintplugin.analysis.render import not_analysed, render
 from lintplugin.checks import FAMILIES
 from lintplugin.flow.cfg import AnalysisLimit
@@ -24,10 +25,12 @@ class ParsedFile:
     """Runs every rule family on every scope with socket calls, one scope's
     failure at a time."""
 
-    def __init__(self, module: cst.Module, line_map: Optional[List[int]], options: Options) -> None:
+    def __init__(self, module: cst.Module, line_map: Optional[List[int]], options: Options,
+                 source: Optional[SocketSource] = None) -> None:
         self.module = module
         self.line_map = line_map
         self.options = options
+        self.source = source
         self._positions: Optional[Dict[int, Tuple[int, int]]] = None
         self.scopes = collect_scopes(module)
 
@@ -43,6 +46,8 @@ class ParsedFile:
 
     def reports(self) -> List[Report]:
         facts = FileFacts(self.scopes, self.position_of)
+        if self.source is not None:
+            facts.classes, facts.closed_elsewhere = self.source.classes, self.source.closed_elsewhere
         found: List[Finding] = []
         failures: List[Report] = []
         for scope in self.scopes:
@@ -81,11 +86,8 @@ def _failure(error: Exception, family) -> str:
 
 
 def _is_handler(scope: Scope, facts: FileFacts) -> bool:
-    """A connection handler of a server in this module holds a connection
-    whatever it calls; a method that stores on self may drop a socket there (SKT106)."""
-    if not isinstance(scope.node, cst.FunctionDef):
-        return False
-    return scope.name in facts.handlers or bool(scope.stores and scope.parent is not None and scope.parent.is_class)
+    """A connection handler of a server in this module holds a connection whatever it calls."""
+    return isinstance(scope.node, cst.FunctionDef) and scope.name in facts.handlers
 
 
 def _has_socket_calls(scope) -> bool:
@@ -94,6 +96,8 @@ def _has_socket_calls(scope) -> bool:
         if isinstance(func, cst.Attribute):
             if func.attr.value in ACQUIRING_NAMES or is_socket_call(func.attr.value, call):
                 return True
+            if func.attr.value == "connect" and len(call.args) == 1 and isinstance(func.value, cst.Attribute):
+                return True  # `self.sock.connect(addr)` (SKT106)
         elif isinstance(func, cst.Name) and func.value in ACQUIRING_NAMES:
             return True
     return False

@@ -9,7 +9,9 @@ SKT106 is a dataflow over one method: on a path where `self.x` holds a
 socket the method acquired or did I/O on, rebinding or deleting `self.x`
 without closing it drops the socket. SKT107 looks at a whole class (and its
 bases in the same module): it stores a socket in `self.x`, and nothing in
-the class ever closes it or lets it go.
+the class ever closes it or lets it go. What every method of the class
+releases is read by the gate from flake8's `ast` tree (ClassSummary), so the
+libcst copy need not hold the methods without socket code.
 """
 
 from __future__ import annotations
@@ -24,10 +26,9 @@ from lintplugin.flow.dataflow import BitTable, solve
 from lintplugin.model.calls import acquisition, is_datagram
 from lintplugin.model.events import EventKind, Role, SocketModel
 from lintplugin.model.facts import FileFacts
-from lintplugin.model.vocabulary import closes_by_name, is_shutdown_helper, looks_without_io
 from lintplugin.syntax.names import qualified_name
 from lintplugin.syntax.scopes import BindingKind, Scope, Store
-from lintplugin.syntax.walk import NESTED_SCOPES, call_text, dotted_name, walk
+from lintplugin.syntax.walk import call_text, dotted_name
 from lintplugin.types import Finding
 
 # -- SKT106 attribute-dropped --------------------------------------------------------
@@ -125,17 +126,20 @@ _PROTOCOL_BASES = frozenset({
 
 
 def check_class(scope: Scope, facts: FileFacts) -> Iterator[Finding]:
+    if scope.parent is None or scope.parent.parent is not None or scope.name not in facts.classes:
+        return  # only top-level classes the gate summed up as a whole
     classes = {other.name: other for other in facts.scopes if other.is_class}
     family = _family(scope, classes)
     if family is None:
         return  # a base we cannot see may close it
+    summaries = [facts.classes[cls.name] for cls in family if cls.name in facts.classes]
     protocol = any(_is_protocol_base(base, cls) for cls in family for base in cls.node.bases)
     methods = [method for cls in family for method in _methods(cls, facts.scopes)]
-    released = _released(methods) | _closed_anywhere(facts.scopes)
+    released = {name for summary in summaries for name in summary.released}
     for attribute, store in _held(methods, protocol).items():
-        if attribute in released or attribute.split(".", 1)[1] in released:
+        if attribute in released or attribute.split(".", 1)[1] in facts.closed_elsewhere:
             continue
-        if protocol and not _keeps_half_open(methods):
+        if protocol and not any(summary.half_open for summary in summaries):
             continue
         yield Finding("SKT107", store.node, attribute, _class_words(scope, store, protocol))
 
@@ -210,72 +214,6 @@ def _acquired_name(value, scope: Scope) -> bool:
         return False
     bindings = scope.bindings.get(value.value, [])
     return any(b.kind is BindingKind.VALUE and b.index is None and acquisition(b.value, scope) for b in bindings)
-
-
-def _released(methods: List[Scope]) -> Set[str]:
-    """self.x attributes some method closes, puts in a `with`, returns, hands to a call, or stores elsewhere."""
-    released: Set[str] = set()
-    for method in methods:
-        for current in walk([method.node.body], NESTED_SCOPES):
-            if isinstance(current, cst.Call):
-                released |= _released_by_call(current)
-            elif isinstance(current, cst.WithItem):
-                released |= _on_self_names(current.item)
-            elif isinstance(current, (cst.Return, cst.Yield)) and current.value is not None:
-                released |= _on_self_names(current.value)
-            elif isinstance(current, cst.Assign):
-                released |= _on_self_names(current.value)  # `sock = self.sock`, `self.conns.append(...)`
-    return released
-
-
-def _released_by_call(call: cst.Call) -> Set[str]:
-    found: Set[str] = set()
-    func = call.func
-    if isinstance(func, cst.Attribute):
-        receiver = dotted_name(func.value)
-        method = func.attr.value
-        if receiver and receiver.endswith(".transport"):
-            receiver = receiver[: -len(".transport")]
-        if _on_self(receiver) and (method in ("close", "detach", "abort", "aclose")
-                                   or (closes_by_name(method) and not is_shutdown_helper(method))):
-            found.add(receiver)
-    function = dotted_name(func) or ""
-    if not looks_without_io(function):
-        for arg in call.args:
-            found |= _on_self_names(arg.value)  # handed on (or closed by a helper)
-    return found
-
-
-def _on_self_names(value) -> Set[str]:
-    if isinstance(value, (cst.Tuple, cst.List)):
-        return {name for element in value.elements for name in _on_self_names(element.value)}
-    name = dotted_name(value) if isinstance(value, (cst.Name, cst.Attribute)) else None
-    return {name} if _on_self(name) else set()
-
-
-def _closed_anywhere(scopes: List[Scope]) -> Set[str]:
-    """Attribute names closed from outside the class (`client.sock.close()`): never judged as leaks."""
-    found = set()
-    for scope in scopes:
-        for call in scope.calls:
-            func = call.func
-            if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Attribute) \
-                    and func.attr.value in ("close", "abort", "aclose") \
-                    and not (isinstance(func.value.value, cst.Name) and func.value.value.value == "self"):
-                found.add(func.value.attr.value)
-    return found
-
-
-def _keeps_half_open(methods: List[Scope]) -> bool:
-    """An asyncio protocol whose eof_received() returns a true value."""
-    for method in methods:
-        if method.name != "eof_received":
-            continue
-        for current in walk([method.node.body], NESTED_SCOPES):
-            if isinstance(current, cst.Return) and current.value is not None and not (
-                    isinstance(current.value, cst.Name) and current.value.value in ("None", "False")):
-                return True
-    return False
 
 
 def _on_self(name) -> bool:

@@ -151,6 +151,9 @@ def catches_awaited(names: Tuple[str, ...]) -> Catches:
     BaseException stops for sure."""
     if any(name in ("", "BaseException") for name in names):
         return Catches.ALL
+    cancellation = any(name.rsplit(".", 1)[-1] in ("CancelledError", "Cancelled") for name in names)
+    if cancellation and classify_handler(names) is Catches.ALL:
+        return Catches.ALL  # `except (asyncio.CancelledError, Exception):`
     if classify_handler(names) is not Catches.NONE or any(name in AWAIT_ERRORS for name in names):
         return Catches.SOME
     return Catches.NONE

@@ -744,8 +744,18 @@ class SocketModel:
 
     def _chained_store_events(self, node: Node) -> Iterator[Event]:
         """`self.sock = s = socket.socket()` (either order): the socket is
-        stored at once, so `s` is handed on as soon as it is bound."""
+        stored at once, so `s` is handed on as soon as it is bound. Sockets
+        gathered in a literal to loop over or add to a list (`for s in [a, b]:`,
+        `socks += [a, b]`) are in the hands of that loop or list."""
         statement = node.cst
+        gathered = None
+        if node.kind is NodeKind.FOR_ITER:
+            gathered = statement
+        elif node.kind is NodeKind.STMT and isinstance(statement, cst.AugAssign):
+            gathered = statement.value
+        if isinstance(gathered, (cst.Tuple, cst.List, cst.Set)):
+            for name in self._names_in(gathered):
+                yield Event(EventKind.HANDOFF, name, statement)
         if node.kind is not NodeKind.STMT or not isinstance(statement, cst.Assign) or len(statement.targets) < 2:
             return
         if all(isinstance(target.target, cst.Name) for target in statement.targets):

@@ -20,6 +20,7 @@ from lintplugin.model.ownership import OwnershipAnalysis
 from lintplugin.model.shutdowns import unprotected_shutdowns
 from lintplugin.syntax.names import qualified_name
 from lintplugin.syntax.scopes import Scope
+from lintplugin.types import ClassSummary
 
 Position = Tuple[int, int]
 
@@ -37,6 +38,10 @@ class FileFacts:
         self._datagram_attributes: Optional[FrozenSet[str]] = None
         self._classes: Dict[int, Dict[str, MethodEffect]] = {}
         self._handlers: Optional[Dict[str, bool]] = None
+        # From the gate's look at the whole file (see analysis/gate.py): what
+        # each top-level class does with self's attributes, in all its methods.
+        self.classes: Dict[str, ClassSummary] = {}
+        self.closed_elsewhere: FrozenSet[str] = frozenset()
 
     def socket_model(self, scope: Scope) -> SocketModel:
         key = id(scope)

@@ -38,7 +38,7 @@ import libcst as cst
 
 from lintplugin.flow.cfg import CFG, EXC, EXITS, FALSE, NORMAL, NORMAL_EDGES, RERAISE, TRUE, NodeKind
 from lintplugin.flow.dataflow import BitTable, reachable, reaching_back, set_bits, solve
-from lintplugin.model.events import Event, EventKind, SocketModel
+from lintplugin.model.events import Event, EventKind, Kind, SocketModel
 from lintplugin.syntax.walk import is_none
 
 MAX_GUARDS = 4
@@ -108,9 +108,11 @@ class OwnershipAnalysis:
                 if model.serves:
                     owned.add(name)  # asyncio's start_server hands the handler its connection
                 continue  # trio's and anyio's servers close the stream themselves
-            if name in model.acquired or any(
-                normal_reach[index] and self._closes(index, name) for index in range(len(self.cfg.nodes))
-            ):
+            if name in model.acquired:
+                owned.add(name)
+            elif model.connection_kind(name) in (Kind.STREAM, Kind.READER):
+                continue  # a trio/anyio stream from another call (a memory stream in a test): not ours to judge
+            elif any(normal_reach[index] and self._closes(index, name) for index in range(len(self.cfg.nodes))):
                 owned.add(name)
         return owned
 

@@ -15,6 +15,7 @@ from typing import Dict, List, Set, Tuple
 import libcst as cst
 
 from lintplugin.flow.cfg import EXC, NORMAL_EDGES, NodeKind
+from lintplugin.flow.exceptions import Catches
 from lintplugin.flow.dataflow import reachable
 from lintplugin.model.events import EventKind, SocketModel
 
@@ -49,6 +50,12 @@ def _escapes_without(model: SocketModel, start: int, closes: Set[int], socket: s
     shutdown was called on it."""
     cfg = model.cfg
     todo = [target for target, kind in cfg.nodes[start].succ if kind == EXC]
+    # A handler of connection errors (OSError, trio's BrokenResourceError...)
+    # is what a failing shutdown raises into; what else an await may raise
+    # (cancellation) is not this rule's business.
+    catching = [target for target in todo if _catches_connection_errors(cfg.nodes[target])]
+    if catching:
+        todo = catching
     seen = set(todo)
     while todo:
         current = todo.pop()
@@ -66,3 +73,8 @@ def _escapes_without(model: SocketModel, start: int, closes: Set[int], socket: s
                 seen.add(target)
                 todo.append(target)
     return False
+
+
+def _catches_connection_errors(node) -> bool:
+    info = node.handler
+    return info is not None and (info.catches is Catches.ALL or info.catches_connection_errors)

@@ -58,12 +58,13 @@ PRECHECK_WORDS = (
     "create_connection", "create_server", "fromfd", "open_connection", "start_server", "start_unix_server",
     "drain", "wait_closed", "write_eof", "readexactly", "readuntil", "receive_some", "send_all", "send_eof",
     "open_tcp_stream", "connect_tcp", "connect_unix", "sock_", "serve_tcp", "serve_listeners", "connection_made",
+    ".serve(",
 )
 
 TRIGGER_PATTERN = (
     r"(?:" + "|".join(sorted(set(EVIDENCE_METHODS) | ACQUIRING_NAMES | SERVING_NAMES | PROTOCOL_NAMES,
                              key=len, reverse=True))
-    + r")\s*\("
+    + r")\s*\(|\.serve\s*\("  # anyio: `await listener.serve(handler)`
 )
 
 
