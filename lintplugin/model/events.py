@@ -164,6 +164,9 @@ class SocketModel:
         self.evidence: Set[str] = set()  # names used as sockets
         self.attributes: Set[str] = set()  # attribute chains used as sockets (`self.sock`)
         self.datagram: Set[str] = set()
+        # `with socket.create_server(...) as s:` -> how many of s's acquisitions a with
+        # block closes on every way out, whatever `s` is rebound to inside it
+        self.with_managed: Dict[str, int] = {}
         # Every call and binding of each node, once.
         self.node_calls: List[List[cst.Call]] = [node_calls(node) for node in cfg.nodes]
         self.node_bindings: List[List[Bound]] = [node_bindings(node) for node in cfg.nodes]
@@ -210,6 +213,8 @@ class SocketModel:
             for bound in self.node_bindings[node.index]:
                 if isinstance(bound.target, str):
                     self._note_binding(bound)
+                    if node.kind is NodeKind.WITH_ENTER and self.acquisition(bound.value) is not None:
+                        self.with_managed[bound.target] = self.with_managed.get(bound.target, 0) + 1
                     if bound.whole is not None and bound.element is not None:
                         pairs.setdefault(id(bound.whole), {})[bound.element] = bound.target
             self._note_stream_pairs(pairs)

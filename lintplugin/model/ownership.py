@@ -109,7 +109,8 @@ class OwnershipAnalysis:
                     owned.add(name)  # asyncio's start_server hands the handler its connection
                 continue  # trio's and anyio's servers close the stream themselves
             if name in model.acquired:
-                owned.add(name)
+                if model.with_managed.get(name, 0) < len(model.acquired[name]):
+                    owned.add(name)  # not when every acquisition is a `with` block's: it closes them
             elif model.connection_kind(name) in (Kind.STREAM, Kind.READER):
                 continue  # a trio/anyio stream from another call (a memory stream in a test): not ours to judge
             elif any(normal_reach[index] and self._closes(index, name) for index in range(len(self.cfg.nodes))):

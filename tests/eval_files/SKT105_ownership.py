@@ -99,3 +99,9 @@ class Case:
         sock = socket.socket()
         self.addCleanup(sock.detach)
         sock.settimeout(1)
+
+
+def with_name_reused(port):
+    with socket.create_server(("", port)) as s:
+        s = "listening on %d" % port  # the with block still closes the server
+        print(s)
