@@ -231,6 +231,8 @@ class SocketModel:
                     continue
                 if method in NOT_SOCKET_METHODS or (method == "accept" and any(arg.keyword for arg in call.args)):
                     not_sockets.add(receiver)
+                elif method == "accept" and _discarded(node, call):
+                    continue  # `await websocket.accept()`: a handshake, not a listening socket
                 elif is_socket_call(method, call):
                     (self.evidence if "." not in receiver else self.attributes).add(receiver)
                     self._note_stream_kind(receiver, method)
@@ -811,6 +813,11 @@ def _file_returns(makefile: cst.Call) -> str:
     if isinstance(mode, cst.SimpleString):
         return "bytes" if "b" in str(mode.evaluated_value) else "str"
     return "?"
+
+
+def _discarded(node: Node, call: cst.Call) -> bool:
+    """The call is a statement of its own: what it returns is thrown away."""
+    return isinstance(node.cst, cst.Expr) and unawaited(node.cst.value) is call
 
 
 def _positional(call: cst.Call) -> int:

@@ -163,6 +163,9 @@ NOT_SOCKET_METHODS = frozenset({
     "exec_command", "invoke_shell", "invoke_subsystem", "get_pty", "get_transport", "open_session",
     "open_channel", "resize_pty", "set_combine_stderr", "makefile_stderr", "get_id",
     "recv_data", "recv_frame", "recv_data_frame", "send_binary", "send_frame", "ping", "pong",
+    # ASGI / Starlette websockets
+    "send_text", "send_json", "send_bytes", "receive_text", "receive_json", "receive_bytes",
+    "iter_text", "iter_bytes", "iter_json",
 })
 
 
