@@ -138,7 +138,7 @@ _EOF_FIX = {
 def _origin(leak: Leak, analysis: OwnershipAnalysis, facts: FileFacts) -> str:
     node, how = leak.origin
     if leak.name in analysis.model.handler_params:
-        return "the connection start_server gave this handler"
+        return "the connection the server gave this handler"
     if node is None:
         return "a parameter this function closes"
     line, _ = facts.position_of(node)

@@ -60,7 +60,7 @@ from lintplugin.model.vocabulary import (
 )
 from lintplugin.syntax.names import qualified_name
 from lintplugin.syntax.scopes import Scope
-from lintplugin.syntax.walk import dotted_name, method_of, named_parameters, unawaited
+from lintplugin.syntax.walk import NESTED_SCOPES, dotted_name, method_of, named_parameters, unawaited, walk
 
 
 class EventKind(enum.Enum):
@@ -207,6 +207,7 @@ class SocketModel:
     def _collect_names(self) -> None:
         self.evidence.update(_annotated_sockets(self.scope.node, self.scope))
         self._note_handler_params()
+        self._note_annotated_streams()
         not_sockets: Set[str] = set()
         for node in self.cfg.nodes:
             pairs: Dict[int, Dict[int, str]] = {}
@@ -233,6 +234,10 @@ class SocketModel:
                     not_sockets.add(receiver)
                 elif method == "accept" and _discarded(node, call):
                     continue  # `await websocket.accept()`: a handshake, not a listening socket
+                elif self.is_coroutine and method in ("read", "readline") and _awaited(node, call):
+                    self.readers.setdefault(receiver, None)  # `await reader.readline()`
+                    if "." not in receiver:
+                        self.evidence.add(receiver)
                 elif is_socket_call(method, call):
                     (self.evidence if "." not in receiver else self.attributes).add(receiver)
                     self._note_stream_kind(receiver, method)
@@ -240,6 +245,7 @@ class SocketModel:
                     self.attributes.add(receiver)  # `self.sock.connect(addr)`: what an object keeps
         self.evidence -= not_sockets
         self.attributes -= not_sockets
+        self._pair_lone_reader()
         for reader, writer in self.readers.items():
             if writer is not None:
                 self.evidence.discard(reader)  # its reads are the writer's connection's
@@ -298,6 +304,28 @@ class SocketModel:
             reader = elements.get(0)
             if writer in self.writers and reader is not None:
                 self.readers[reader] = writer
+
+    def _note_annotated_streams(self) -> None:
+        """`reader: asyncio.StreamReader`, `writer: asyncio.StreamWriter`, `stream: trio.abc.Stream`."""
+        for param in _parameters(self.scope.node):
+            if param.annotation is None:
+                continue
+            annotation = param.annotation.annotation
+            name = (qualified_name(annotation, self.scope) or dotted_name(annotation) or "").rsplit(".", 1)[-1]
+            if name == "StreamWriter":
+                self.writers.add(param.name.value)
+                self.evidence.add(param.name.value)
+            elif name == "StreamReader":
+                self.readers.setdefault(param.name.value, None)
+            elif name in ("Stream", "SocketStream", "ByteStream", "SSLStream", "HalfCloseableStream"):
+                self.streams.add(param.name.value)
+                self.evidence.add(param.name.value)
+
+    def _pair_lone_reader(self) -> None:
+        """One reader and one writer in a coroutine are one connection (`async def f(reader, writer)`)."""
+        lone = [reader for reader, writer in self.readers.items() if writer is None]
+        if len(lone) == 1 and len(self.writers) == 1:
+            self.readers[lone[0]] = next(iter(self.writers))
 
     def _note_stream_kind(self, receiver: str, method: str) -> None:
         """What an async connection is, by a method only it has."""
@@ -813,6 +841,12 @@ def _file_returns(makefile: cst.Call) -> str:
     if isinstance(mode, cst.SimpleString):
         return "bytes" if "b" in str(mode.evaluated_value) else "str"
     return "?"
+
+
+def _awaited(node: Node, call: cst.Call) -> bool:
+    """Whether `call` is awaited where it stands (`await reader.readline()`)."""
+    return any(isinstance(current, cst.Await) and current.expression is call
+               for current in walk([node.cst], NESTED_SCOPES)) if node.cst is not None else False
 
 
 def _discarded(node: Node, call: cst.Call) -> bool:

@@ -16,7 +16,7 @@ async def echo(reader, writer):  # started by start_server below: it owns its pa
 
 
 async def greet(reader, writer):
-    data = await reader.read(100)  # SKT102:18 read() 'writer' "start_server gave this handler" "writer.close()"
+    data = await reader.read(100)  # SKT102:18 read() 'writer' "the server gave this handler" "writer.close()"
     if not data:
         return
     writer.write(b"hello " + data)
@@ -26,7 +26,7 @@ async def greet(reader, writer):
 
 async def swallow(reader, writer):
     try:
-        request = await reader.read(1024)  # SKT101:25 read() 'writer' "start_server gave this handler"
+        request = await reader.read(1024)  # SKT101:25 read() 'writer' "the server gave this handler"
     except Exception:
         return  # caught and returned: asyncio does not close it for us
     writer.close()
