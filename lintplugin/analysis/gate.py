@@ -138,7 +138,8 @@ class _SparseBuilder:
         for position, stmt in enumerate(body):
             first, last = _first_line(stmt), stmt.end_lineno or stmt.lineno
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                if stmt.name in self.handlers or (self.has_trigger(first, last) and has_socket_evidence(stmt)):
+                if stmt.name in self.handlers or _annotated_connection(stmt) or (
+                        self.has_trigger(first, last) and has_socket_evidence(stmt)):
                     self.kept_definitions += 1
                 else:
                     self.blank(first, last)
@@ -291,6 +292,22 @@ def _served_handlers(tree: ast.Module, text: str) -> frozenset:
         elif isinstance(handler, ast.Name):
             found.add(handler.id)
     return frozenset(found)
+
+
+CONNECTION_ANNOTATIONS = frozenset({
+    "socket", "SSLSocket", "StreamReader", "StreamWriter", "Stream", "SocketStream", "ByteStream", "SSLStream",
+})
+
+
+def _annotated_connection(function: ast.AST) -> bool:
+    """`def f(sock: socket.socket)`, `async def g(writer: asyncio.StreamWriter)`."""
+    for arg in function.args.posonlyargs + function.args.args + function.args.kwonlyargs:
+        annotation = arg.annotation
+        name = annotation.attr if isinstance(annotation, ast.Attribute) else \
+            annotation.id if isinstance(annotation, ast.Name) else None
+        if name in CONNECTION_ANNOTATIONS:
+            return True
+    return False
 
 
 def has_socket_evidence(node: ast.AST) -> bool:

@@ -9,7 +9,7 @@ from typing import Dict, List, Optional, Tuple
 
 import libcst as cst
 
-from lintplugin.analysis.gate import SocketSource
+from lintplugin.analysis.gate import CONNECTION_ANNOTATIONS, SocketSource
 from lintplugin.analysis.render import not_analysed, render
 from lintplugin.checks import FAMILIES
 from lintplugin.flow.cfg import AnalysisLimit
@@ -18,6 +18,7 @@ from lintplugin.model.facts import FileFacts
 from lintplugin.model.vocabulary import ACQUIRING_NAMES
 from lintplugin.syntax.positions import node_starts
 from lintplugin.syntax.scopes import Scope, collect_scopes
+from lintplugin.syntax.walk import dotted_name
 from lintplugin.types import Finding, Options, Report
 
 
@@ -86,8 +87,19 @@ def _failure(error: Exception, family) -> str:
 
 
 def _is_handler(scope: Scope, facts: FileFacts) -> bool:
-    """A connection handler of a server in this module holds a connection whatever it calls."""
-    return isinstance(scope.node, cst.FunctionDef) and scope.name in facts.handlers
+    """A connection handler of a server in this module, or a function whose
+    parameters are annotated as connections, holds one whatever it calls."""
+    if not isinstance(scope.node, cst.FunctionDef):
+        return False
+    if scope.name in facts.handlers:
+        return True
+    params = scope.node.params
+    for param in list(params.posonly_params) + list(params.params) + list(params.kwonly_params):
+        if param.annotation is not None:
+            name = dotted_name(param.annotation.annotation) or ""
+            if name.rsplit(".", 1)[-1] in CONNECTION_ANNOTATIONS:
+                return True
+    return False
 
 
 def _has_socket_calls(scope) -> bool:
