@@ -47,3 +47,4 @@ class ClassSummary:
 
     released: FrozenSet[str]  # "self.x" that some method closes, returns, hands on or stores elsewhere
     half_open: bool  # an asyncio protocol whose eof_received() returns a true value
+    closed_elsewhere: FrozenSet[str] = frozenset()  # attribute names the module closes on other objects

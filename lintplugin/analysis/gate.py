@@ -24,6 +24,7 @@ from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 from lintplugin.model.vocabulary import (
     ACQUIRING_NAMES,
     PRECHECK_WORDS,
+    SERVE_CALL,
     SERVING_NAMES,
     TRIGGER_PATTERN,
     arity_fits,
@@ -54,8 +55,13 @@ class SocketSource:
 
     text: str
     line_map: Optional[List[int]]  # line i + 1 of `text` is line line_map[i] of the file; None: the same
-    classes: Dict[str, ClassSummary] = field(default_factory=dict)  # top-level classes that keep sockets
-    closed_elsewhere: FrozenSet[str] = frozenset()  # attribute names closed on other objects (`c.sock.close()`)
+    # Top-level classes with socket code, read from the ast only when a rule asks (see `summary`).
+    class_nodes: Dict[str, ast.ClassDef] = field(default_factory=dict)
+    file_text: str = ""
+
+    def summary(self, name: str) -> Optional[ClassSummary]:
+        node = self.class_nodes.get(name)
+        return _summary(node, self.file_text) if node is not None and _may_hold_sockets(node) else None
 
 
 def socket_source(tree: Optional[ast.AST], lines: Sequence[str]) -> Optional[SocketSource]:
@@ -65,7 +71,7 @@ def socket_source(tree: Optional[ast.AST], lines: Sequence[str]) -> Optional[Soc
     does not parse."""
     text = "".join(lines)
     # Substring tests run at memory speed; most files stop here.
-    if not any(word in text for word in PRECHECK_WORDS) or not TRIGGER.search(text):
+    if not any(word in text for word in PRECHECK_WORDS) or not (TRIGGER.search(text) or SERVE_CALL in text):
         return None
     if not isinstance(tree, ast.Module):
         tree = ast.parse(text)
@@ -74,9 +80,9 @@ def socket_source(tree: Optional[ast.AST], lines: Sequence[str]) -> Optional[Soc
     if sparse is None:
         return None
     source, line_map = sparse
-    classes = {node.name: _summary(node) for node in tree.body
-               if isinstance(node, ast.ClassDef) and _may_hold_sockets(node, triggers)}
-    return SocketSource(source, line_map, classes, _closed_elsewhere(tree) if classes else frozenset())
+    classes = {node.name: node for node in tree.body
+               if isinstance(node, ast.ClassDef) and _has_trigger_in(node, triggers)}
+    return SocketSource(source, line_map, classes, text)
 
 
 def _trigger_lines(text: str) -> List[int]:
@@ -85,12 +91,12 @@ def _trigger_lines(text: str) -> List[int]:
     while position != -1:
         starts.append(position + 1)
         position = text.find("\n", position + 1)
-    found = []
-    for match in TRIGGER.finditer(text):
-        line = bisect.bisect_right(starts, match.start())
-        if not found or found[-1] != line:
-            found.append(line)
-    return found
+    offsets = [match.start() for match in TRIGGER.finditer(text)]
+    position = text.find(SERVE_CALL)
+    while position != -1:
+        offsets.append(position)
+        position = text.find(SERVE_CALL, position + 1)
+    return sorted({bisect.bisect_right(starts, offset) for offset in offsets})
 
 
 def sparse_source(
@@ -183,13 +189,15 @@ class _SparseBuilder:
             self.out[index] = None  # cut: libcst would make a node of every blank line
 
 
-def _may_hold_sockets(node: ast.ClassDef, trigger_lines: List[int]) -> bool:
-    """A class with socket code in some method and a store on self in some
-    method (`self.s = self.makesocket()`), or an asyncio protocol."""
+def _has_trigger_in(node: ast.AST, trigger_lines: List[int]) -> bool:
     first, last = node.lineno, node.end_lineno or node.lineno
     index = bisect.bisect_left(trigger_lines, first)
-    if not (index < len(trigger_lines) and trigger_lines[index] <= last):
-        return False
+    return index < len(trigger_lines) and trigger_lines[index] <= last
+
+
+def _may_hold_sockets(node: ast.ClassDef) -> bool:
+    """A class with socket code in some method and a store on self in some
+    method (`self.s = self.makesocket()`), or an asyncio protocol."""
     evidence = stores = False
     for method in node.body:
         if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -205,7 +213,7 @@ def _stores_on_self(node: ast.AST) -> bool:
     return isinstance(node, ast.Assign) and any(_self_attribute(target) for target in node.targets)
 
 
-def _summary(node: ast.ClassDef) -> ClassSummary:
+def _summary(node: ast.ClassDef, text: str) -> ClassSummary:
     """What the class's methods do with `self.x`: release it (close it, put it
     in a `with`, return it, hand it to a call other than a look at it, store
     it elsewhere), and whether eof_received() keeps a connection half-open."""
@@ -224,7 +232,7 @@ def _summary(node: ast.ClassDef) -> ClassSummary:
                 if method.name == "eof_received" and isinstance(current, ast.Return) and not (
                         isinstance(current.value, ast.Constant) and current.value.value in (None, False)):
                     half_open = True
-    return ClassSummary(frozenset(released), half_open)
+    return ClassSummary(frozenset(released), half_open, _closed_elsewhere(text))
 
 
 def _released_by_call(call: ast.Call) -> set:
@@ -257,15 +265,12 @@ def _self_attribute(node: ast.AST) -> Optional[str]:
     return None
 
 
-def _closed_elsewhere(tree: ast.Module) -> FrozenSet[str]:
+_CLOSED_ON_AN_OBJECT = re.compile(r"\b(\w+)\.(\w+)\.(?:close|abort|aclose)\s*\(")
+
+
+def _closed_elsewhere(text: str) -> FrozenSet[str]:
     """`client.sock.close()` anywhere in the module: that attribute name is closed from outside."""
-    found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-                and node.func.attr in ("close", "abort", "aclose") and isinstance(node.func.value, ast.Attribute) \
-                and not (isinstance(node.func.value.value, ast.Name) and node.func.value.value.id == "self"):
-            found.add(node.func.value.attr)
-    return frozenset(found)
+    return frozenset(match.group(2) for match in _CLOSED_ON_AN_OBJECT.finditer(text) if match.group(1) != "self")
 
 
 def _served_handlers(tree: ast.Module, text: str) -> frozenset:
@@ -273,7 +278,7 @@ def _served_handlers(tree: ast.Module, text: str) -> frozenset:
     connection handler (`asyncio.start_server(handle, ...)`): they hold a
     connection whatever calls they make."""
     found = {"connection_made"} if "connection_made" in text else set()
-    if not any(name in text for name in SERVING_NAMES) and "serve(" not in text:
+    if not any(name in text for name in SERVING_NAMES) and SERVE_CALL not in text:
         return frozenset(found)
     for node in ast.walk(tree):
         if not (isinstance(node, ast.Call) and node.args):

@@ -48,7 +48,7 @@ class ParsedFile:
     def reports(self) -> List[Report]:
         facts = FileFacts(self.scopes, self.position_of)
         if self.source is not None:
-            facts.classes, facts.closed_elsewhere = self.source.classes, self.source.closed_elsewhere
+            facts.class_summary = self.source.summary
         found: List[Finding] = []
         failures: List[Report] = []
         for scope in self.scopes:

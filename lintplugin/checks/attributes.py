@@ -126,18 +126,24 @@ _PROTOCOL_BASES = frozenset({
 
 
 def check_class(scope: Scope, facts: FileFacts) -> Iterator[Finding]:
-    if scope.parent is None or scope.parent.parent is not None or scope.name not in facts.classes:
-        return  # only top-level classes the gate summed up as a whole
+    if scope.parent is None or scope.parent.parent is not None:
+        return  # only top-level classes: the gate sums them up as a whole
     classes = {other.name: other for other in facts.scopes if other.is_class}
     family = _family(scope, classes)
     if family is None:
         return  # a base we cannot see may close it
-    summaries = [facts.classes[cls.name] for cls in family if cls.name in facts.classes]
     protocol = any(_is_protocol_base(base, cls) for cls in family for base in cls.node.bases)
     methods = [method for cls in family for method in _methods(cls, facts.scopes)]
+    held = _held(methods, protocol)
+    if not held:
+        return
+    summaries = [facts.class_summary(cls.name) for cls in family]
+    if any(summary is None for summary in summaries):
+        return  # a class of the family the gate could not sum up
     released = {name for summary in summaries for name in summary.released}
-    for attribute, store in _held(methods, protocol).items():
-        if attribute in released or attribute.split(".", 1)[1] in facts.closed_elsewhere:
+    closed_elsewhere = {name for summary in summaries for name in summary.closed_elsewhere}
+    for attribute, store in held.items():
+        if attribute in released or attribute.split(".", 1)[1] in closed_elsewhere:
             continue
         if protocol and not any(summary.half_open for summary in summaries):
             continue

@@ -38,10 +38,9 @@ class FileFacts:
         self._datagram_attributes: Optional[FrozenSet[str]] = None
         self._classes: Dict[int, Dict[str, MethodEffect]] = {}
         self._handlers: Optional[Dict[str, bool]] = None
-        # From the gate's look at the whole file (see analysis/gate.py): what
-        # each top-level class does with self's attributes, in all its methods.
-        self.classes: Dict[str, ClassSummary] = {}
-        self.closed_elsewhere: FrozenSet[str] = frozenset()
+        # From the gate's look at the whole file (see analysis/gate.py): what a
+        # top-level class does with self's attributes, in all its methods.
+        self.class_summary: Callable[[str], Optional[ClassSummary]] = lambda name: None
 
     def socket_model(self, scope: Scope) -> SocketModel:
         key = id(scope)
