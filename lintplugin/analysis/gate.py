@@ -58,10 +58,14 @@ class SocketSource:
     # Top-level classes with socket code, read from the ast only when a rule asks (see `summary`).
     class_nodes: Dict[str, ast.ClassDef] = field(default_factory=dict)
     file_text: str = ""
+    _summaries: Dict[str, Optional[ClassSummary]] = field(default_factory=dict, compare=False)
 
     def summary(self, name: str) -> Optional[ClassSummary]:
-        node = self.class_nodes.get(name)
-        return _summary(node, self.file_text) if node is not None and _may_hold_sockets(node) else None
+        if name not in self._summaries:
+            node = self.class_nodes.get(name)
+            self._summaries[name] = _summary(node, self.file_text) \
+                if node is not None and _may_hold_sockets(node) else None
+        return self._summaries[name]
 
 
 def socket_source(tree: Optional[ast.AST], lines: Sequence[str]) -> Optional[SocketSource]:
@@ -273,29 +277,22 @@ def _closed_elsewhere(text: str) -> FrozenSet[str]:
     return frozenset(match.group(2) for match in _CLOSED_ON_AN_OBJECT.finditer(text) if match.group(1) != "self")
 
 
+_HANDLER = re.compile(
+    r"(?:\b(?:start_server|start_unix_server|serve_tcp|serve_listeners|serve_ssl_over_tcp)|\.serve)\s*\(\s*"
+    r"(?:(?:functools\.)?partial\(\s*|lambda[^:]*:\s*)?([\w.]+)"
+)
+
+
 def _served_handlers(tree: ast.Module, text: str) -> frozenset:
     """Names of the functions a server in this module is given as its
-    connection handler (`asyncio.start_server(handle, ...)`): they hold a
-    connection whatever calls they make."""
+    connection handler (`asyncio.start_server(handle, ...)`, a method, a
+    `functools.partial` or a lambda that calls it), and asyncio protocols'
+    connection_made(): they hold a connection whatever calls they make.
+    Read from the text: cheaper than a walk of the tree, and a name too many
+    only keeps a function in the copy libcst parses."""
     found = {"connection_made"} if "connection_made" in text else set()
-    if not any(name in text for name in SERVING_NAMES) and SERVE_CALL not in text:
-        return frozenset(found)
-    for node in ast.walk(tree):
-        if not (isinstance(node, ast.Call) and node.args):
-            continue
-        func = node.func
-        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
-        if name not in SERVING_NAMES and name != "serve":
-            continue
-        handler = node.args[0]
-        if isinstance(handler, ast.Lambda):
-            handler = handler.body.func if isinstance(handler.body, ast.Call) else handler
-        elif isinstance(handler, ast.Call) and handler.args:
-            handler = handler.args[0]  # functools.partial(handle, ...)
-        if isinstance(handler, ast.Attribute):
-            found.add(handler.attr)
-        elif isinstance(handler, ast.Name):
-            found.add(handler.id)
+    if any(name in text for name in SERVING_NAMES) or SERVE_CALL in text:
+        found.update(match.group(1).rsplit(".", 1)[-1] for match in _HANDLER.finditer(text))
     return frozenset(found)
 
 
