@@ -39,9 +39,9 @@ WITHOUT_FLAG = "--without-skt"
 RUNNER_ENV = "SKT_BENCHMARK_WITHOUT_PLUGIN"
 RSS_ENV = "SKT_BENCHMARK_RSS_FILE"
 
-CORPORA = ("stdlib-top", "socket-dense", "scaling", "stdlib-all")
+CORPORA = ("stdlib-top", "socket-dense", "scaling", "stdlib-all", "asyncio")
 DEFAULT_CORPORA = ("stdlib-top", "socket-dense", "scaling")  # what `all` runs; stdlib-all is long
-TIME_BUDGETS = {"stdlib-top": 1.05, "socket-dense": 1.5}
+TIME_BUDGETS = {"stdlib-top": 1.05, "socket-dense": 1.5, "asyncio": 1.5}
 # Peak memory may exceed plain flake8's by this much per process, and must not
 # grow with the number of files (stdlib-all against stdlib-top shows that).
 # libcst's import and first parse alone cost about 10 MiB.
@@ -404,6 +404,12 @@ def corpus_stdlib_all() -> List[str]:
         dirs[:] = sorted(d for d in dirs if d not in ("site-packages", "__pycache__"))
         found.extend(os.path.join(folder, name) for name in sorted(names) if name.endswith(".py"))
     return found
+
+
+def corpus_asyncio() -> List[str]:
+    """The standard library's asyncio package: dense in async connection code."""
+    folder = os.path.join(stdlib_dir(), "asyncio")
+    return sorted(os.path.join(folder, name) for name in os.listdir(folder) if name.endswith(".py"))
 
 
 def corpus_socket_dense() -> List[str]:
@@ -830,7 +836,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             if name == "scaling":
                 continue
             files = {"stdlib-top": corpus_stdlib_top, "socket-dense": corpus_socket_dense,
-                     "stdlib-all": corpus_stdlib_all}[name]()
+                     "stdlib-all": corpus_stdlib_all, "asyncio": corpus_asyncio}[name]()
             if opts.max_files:
                 files = files[: opts.max_files]
             if not files:
