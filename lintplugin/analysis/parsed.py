@@ -64,6 +64,7 @@ class ParsedFile:
                     failures.append(not_analysed(_failure(error, family), self.options, self._describe(scope)))
                     if isinstance(error, AnalysisLimit):
                         break
+            facts.release(scope)
         reports = render(found, self.position_of, self.options) + failures
         reports.sort(key=lambda report: (report.line, report.col, report.text))
         return reports

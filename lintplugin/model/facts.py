@@ -62,6 +62,13 @@ class FileFacts:
             self._ownership[key] = analysis
         return self._ownership[key]
 
+    def release(self, scope: Scope) -> None:
+        """Forget a scope's graph, events and dataflows once every family has
+        judged it: memory then grows with the largest function, not the file."""
+        key = id(scope)
+        for cache in (self._models, self._ownership, self._shutdowns):
+            cache.pop(key, None)
+
     def unprotected_shutdowns(self, scope: Scope) -> List[Tuple[cst.Call, str]]:
         key = id(scope)
         if key not in self._shutdowns:

@@ -19,6 +19,17 @@ from libcst._nodes.internal import CodegenState
 
 _NEWLINE = re.compile(r"\r\n?|\n")
 
+# Nodes no report is ever placed on: leaving them out keeps the table of
+# starts (one entry per node otherwise) a fraction of the tree's size.
+_NEVER_REPORTED = frozenset({
+    cst.SimpleWhitespace, cst.ParenthesizedWhitespace, cst.TrailingWhitespace, cst.EmptyLine, cst.Newline,
+    cst.Comma, cst.Dot, cst.Colon, cst.Semicolon, cst.LeftParen, cst.RightParen, cst.LeftSquareBracket,
+    cst.RightSquareBracket, cst.LeftCurlyBrace, cst.RightCurlyBrace, cst.AssignEqual, cst.Comment,
+    cst.Add, cst.Subtract, cst.Multiply, cst.Divide, cst.Modulo, cst.Equal, cst.NotEqual, cst.LessThan,
+    cst.GreaterThan, cst.Is, cst.IsNot, cst.In, cst.NotIn, cst.And, cst.Or, cst.Not, cst.AddAssign,
+    cst.ImportStar, cst.Asynchronous, cst.Annotation,
+})
+
 
 class _StartRecordingState(CodegenState):
     def __init__(self, module: cst.Module) -> None:
@@ -42,7 +53,8 @@ class _StartRecordingState(CodegenState):
         return self._line, self._column
 
     def before_codegen(self, node: cst.CSTNode) -> None:
-        self.starts[id(node)] = self._here()
+        if type(node) not in _NEVER_REPORTED:  # whitespace and punctuation: most of the nodes
+            self.starts[id(node)] = self._here()
 
     @contextmanager
     def record_syntactic_position(
