@@ -30,8 +30,8 @@ from collections import Counter, defaultdict
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_CACHE = os.path.join(os.path.expanduser("~"), ".cache", "skt-realcode")
 REPORT_RE = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<code>[A-Z]+\d+) (?P<text>.*)$")
-RULES = ["SKT101", "SKT102", "SKT103", "SKT104", "SKT105", "SKT201",
-         "SKT301", "SKT302", "SKT303", "SKT304", "SKT900"]
+RULES = ["SKT101", "SKT102", "SKT103", "SKT104", "SKT105", "SKT106", "SKT107",
+         "SKT201", "SKT301", "SKT302", "SKT303", "SKT304", "SKT900"]
 SCOPES = ("library", "test")
 
 
