@@ -94,7 +94,7 @@ class _Dropped:
                     self._drop(event.var, after[slot], event.node)
                 after[slot] = 0
             elif kind in (EventKind.CLOSE, EventKind.HANDOFF, EventKind.PASS):
-                after[slot] = 0
+                after[slot] = failed[slot] = 0  # a close() that raises has let go all the same
         true_state, false_state = list(after), list(after)
         for name, none_edge in self.model.events[index].none_tests:
             slot = self.slot.get(name)

@@ -81,6 +81,8 @@ def eof_ignored(model: SocketModel) -> Iterator[Finding]:
             else dotted_name(receive.event.node.func.value) or receive.event.var
         if receiver in loop.assigned.values or receive.event.var in loop.assigned.values:
             continue  # a new socket every turn (the next accept()): no spinning on one
+        if loop.raises_at_eof(model, receive.event.var):
+            continue  # a readuntil()/readexactly() of the same connection ends the loop at end-of-file
         if not loop.runs_forever_on_eof(receive, model):
             continue
         key = (receive.header, receive.data, receive.accumulates, receive.event.var)
@@ -150,12 +152,24 @@ class _Loop:
     assigned: "Assignments"
     acting: Dict[Tuple[int, int], bool] = field(default_factory=dict)  # (test, edge) -> acts on b''
     derivations: Dict[str, Set[str]] = field(default_factory=dict)
+    raising: Optional[Set[str]] = None  # sockets the loop reads with a call that raises at end-of-file
 
     @classmethod
     def of(cls, model: SocketModel, header: int) -> "_Loop":
         statement = model.cfg.nodes[header].statement
         names, calls = _condition_parts(statement.test)
         return cls(header, statement, names, calls, _assignments_in(statement.body))
+
+    def raises_at_eof(self, model: SocketModel, socket: str) -> bool:
+        """Whether the loop also receives from `socket` with a call that raises at end-of-file."""
+        if self.raising is None:
+            cfg = model.cfg
+            self.raising = {
+                event.var
+                for index in range(len(cfg.nodes)) if cfg.in_loop(index, self.header)
+                for event in model.stream_receives(index) if event.raises_at_eof
+            }
+        return socket in self.raising
 
     def derived(self, data: str) -> Set[str]:
         """Names the loop computes from the received bytes in ways that stay

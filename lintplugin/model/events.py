@@ -238,7 +238,7 @@ class SocketModel:
                     self.readers.setdefault(receiver, None)  # `await reader.readline()`
                     if "." not in receiver:
                         self.evidence.add(receiver)
-                elif is_socket_call(method, call):
+                elif is_socket_call(method, call) and (method != "shutdown" or shutdown_how(call, self.scope) != "?"):
                     (self.evidence if "." not in receiver else self.attributes).add(receiver)
                     self._note_stream_kind(receiver, method)
                 elif method == "connect" and "." in receiver and _positional(call) == 1:
@@ -379,7 +379,10 @@ class SocketModel:
         if how == "wrapped":
             call = unawaited(value)
             first = call.args[0].value if isinstance(call, cst.Call) and call.args else None
-            if not (isinstance(first, cst.Name) and first.value in self.acquired):
+            owned_local = isinstance(first, cst.Name) and first.value in self.acquired
+            made_here = first is not None and not isinstance(first, cst.Name) \
+                and acquisition(first, self.scope) not in (None, "wrapped")  # wrap_socket(socket.socket())
+            if not (owned_local or made_here):
                 return None
         return how
 
@@ -806,6 +809,10 @@ class SocketModel:
             for name in self._names_in(bound.value):
                 yield Event(EventKind.HANDOFF, name, node.cst)
         target = bound.name
+        value = unawaited(bound.value)
+        if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) \
+                and dotted_name(value.func.value) == target:
+            return  # `self.sock = self.sock.unwrap()`: the same connection, rebound
         if target is not None and target in self.attributes:
             how = self.acquisition(bound.value) if bound.value is not None else None
             kind = EventKind.ACQUIRE if how is not None else EventKind.REBIND

@@ -355,7 +355,14 @@ class OwnershipAnalysis:
                 target = self.slot.get(event.other)
                 if target is not None and target != slot:
                     self._sink(after, event.other, index)
-                    after[target] = self._reclass(event.other, after[slot], lambda c: c) if slot is not None else 0
+                    if slot is not None:
+                        after[target] = self._reclass(event.other, after[slot], lambda c: c)
+                    elif event.other in self.model.acquired:
+                        # wrapping a socket this function does not own here (a `with raw:`
+                        # block closes raw, not the wrapper): the wrapper is a new socket
+                        after[target] = self._fresh(event.other, (event.node, "wrapped"), after)
+                    else:
+                        after[target] = 0
                 if slot is not None:
                     after[slot] = 0
             elif kind is EventKind.RECEIVE and event.into and not event.accumulates:

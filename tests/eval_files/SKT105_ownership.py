@@ -105,3 +105,17 @@ def with_name_reused(port):
     with socket.create_server(("", port)) as s:
         s = "listening on %d" % port  # the with block still closes the server
         print(s)
+
+
+def wrap_made_here(ctx, addr, host):
+    client = ctx.wrap_socket(socket.socket(), server_hostname=host)
+    client.connect(addr)  # SKT101:5 connect() 'client'
+    client.close()
+
+
+def wrapper_of_a_with_socket(ctx, addr):
+    with socket.create_connection(addr) as raw:
+        tls = ctx.wrap_socket(raw)
+        data = tls.recv(400)  # SKT101:16 recv() 'tls'
+        tls.close()
+        return data

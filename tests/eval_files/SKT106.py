@@ -147,3 +147,25 @@ class Polite(asyncio.Protocol):
 
     def eof_received(self):
         return False
+
+
+class Quiet:
+    def __init__(self, addr):
+        self.sock = socket.create_connection(addr)
+
+    def close(self):
+        try:
+            self.sock.close()  # a close() that raises has let go all the same
+        except OSError:
+            pass
+        self.sock = None
+
+    def unwrap(self):
+        self.sock.sendall(b"BYE")
+        self.sock = self.sock.unwrap()  # the same connection, rebound
+
+
+class Providers:
+    def stop(self, timeout):
+        self._manager.shutdown(timeout)  # not a socket's shutdown(how)
+        self._manager = None
