@@ -76,6 +76,8 @@ def shutdown_how(call: cst.Call, scope: Scope) -> str:
         return short
     if isinstance(value, cst.Integer):
         return {"0": "SHUT_RD", "1": "SHUT_WR", "2": "SHUT_RDWR"}.get(value.value, "?")
+    if isinstance(value, cst.Name) and value.value in ("True", "False"):
+        return "SHUT_WR" if value.value == "True" else "SHUT_RD"  # shutdown(True) is shutdown(1)
     return "?"
 
 
