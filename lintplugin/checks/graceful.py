@@ -136,7 +136,7 @@ class GracefulClose:
                 if event.kind is EventKind.CLOSE and event.closing in (Closing.CALL, Closing.WITH) \
                         and event.var not in closed:
                     closed.append(event.var)
-        return [name for name in closed if not model.is_datagram(name)]
+        return [name for name in closed if not model.is_datagram(name) and model.is_connection(name)]
 
     def _data_sockets(self) -> Dict[str, Set[str]]:
         """data name -> the judged sockets whose receives assign it (`data = conn.recv(n)`)."""

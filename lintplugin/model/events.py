@@ -154,6 +154,7 @@ class SocketModel:
         self.readers: Dict[str, Optional[str]] = {}  # asyncio StreamReader -> its writer (None: not known)
         self.streams: Set[str] = set()  # trio and anyio streams
         self.handler_params: Set[str] = set()  # the connection a server hands this handler
+        self.annotated_streams: Set[str] = set()  # `writer: asyncio.StreamWriter` and the like
         # `self._sock = socket.socket(AF_INET, SOCK_DGRAM)` anywhere in the file
         self.datagram_attributes = datagram_attributes
         self.is_module = isinstance(scope.node, cst.Module)
@@ -320,6 +321,9 @@ class SocketModel:
             elif name in ("Stream", "SocketStream", "ByteStream", "SSLStream", "HalfCloseableStream"):
                 self.streams.add(param.name.value)
                 self.evidence.add(param.name.value)
+            else:
+                continue
+            self.annotated_streams.add(param.name.value)
 
     def _pair_lone_reader(self) -> None:
         """One reader and one writer in a coroutine are one connection (`async def f(reader, writer)`)."""
@@ -335,6 +339,14 @@ class SocketModel:
             self.readers.setdefault(receiver, None)
         elif method in ("receive_some", "send_all", "send_eof"):
             self.streams.add(receiver)
+
+    def is_connection(self, var: str) -> bool:
+        """A socket, or an async stream known to be a connection: acquired,
+        given by a server, or annotated as one. Streams known only by their
+        methods are as often in-memory test streams or SSH channels."""
+        if self.connection_kind(var) is Kind.SOCKET:
+            return True
+        return var in self.acquired or var in self.handler_params or var in self.annotated_streams
 
     def connection_kind(self, var: str) -> "Kind":
         if var in self.writers:

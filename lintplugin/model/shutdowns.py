@@ -29,7 +29,8 @@ def unprotected_shutdowns(model: SocketModel) -> List[Tuple[cst.Call, str]]:
     closing: Dict[str, Set[int]] = {}
     for index in range(len(cfg.nodes)):
         for event in model.events[index].events:
-            if event.kind is not EventKind.SHUTDOWN or event.method != "shutdown" or model.is_datagram(event.var):
+            if event.kind is not EventKind.SHUTDOWN or event.method != "shutdown" or model.is_datagram(event.var) \
+                    or not model.is_connection(event.var):
                 continue
             socket = event.var
             if socket not in closing:
