@@ -154,10 +154,11 @@ class OwnershipAnalysis:
     # -- guards ---------------------------------------------------------
 
     def _guard_names(self) -> List[str]:
-        """Names tested against None that the function also sets to None."""
+        """Names tested against None (or for truth) that the function also sets
+        to None or False: `sock = None`, `wrapped = False` ... `if wrapped:`."""
         set_to_none = {
             bound.target for bindings in self.model.node_bindings for bound in bindings
-            if isinstance(bound.target, str) and is_none(bound.value)
+            if isinstance(bound.target, str) and _is_falsy_constant(bound.value)
         }
         guards: Dict[str, None] = {}  # insertion-ordered set
         for events in self.model.events:
@@ -177,9 +178,10 @@ class OwnershipAnalysis:
             position = self._guard_index.get(bound.target) if isinstance(bound.target, str) else None
             if position is None:
                 continue
-            if is_none(value):
-                found.append((position, IS_NONE))
-            elif node.kind is NodeKind.HANDLER or self.model.acquisition(value) is not None or _is_literal(value):
+            if _is_falsy_constant(value):
+                found.append((position, IS_NONE))  # None, False: the branch of `if not x:`
+            elif node.kind is NodeKind.HANDLER or self.model.acquisition(value) is not None or _is_literal(value) \
+                    or (isinstance(value, cst.Name) and value.value == "True"):
                 found.append((position, NOT_NONE))
             else:
                 found.append((position, UNKNOWN))
@@ -497,6 +499,10 @@ def _is_call(value) -> bool:
     if isinstance(value, cst.Await):
         value = value.expression
     return isinstance(value, cst.Call)
+
+
+def _is_falsy_constant(value) -> bool:
+    return is_none(value) or (isinstance(value, cst.Name) and value.value == "False")
 
 
 def _is_literal(value) -> bool:
