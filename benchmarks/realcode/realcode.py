@@ -405,6 +405,11 @@ def main(argv=None):
     misses = read_csv(args.misses, ["package", "path", "line", "code", "reason"])
 
     cache = os.path.abspath(args.cache)
+    # flake8 runs inside each package's tree, so a relative interpreter path would point nowhere;
+    # abspath (not realpath) keeps a venv's python symlink, which is what selects the venv.
+    for attr in ("python", "pip_python"):
+        if os.sep in getattr(args, attr):
+            setattr(args, attr, os.path.abspath(getattr(args, attr)))
     reports, pkginfo = [], {}
     for p in pkgs:
         archive, digest = download(p, cache, args.pip_python)

@@ -120,7 +120,8 @@ class Event:
     how: str = ""  # ACQUIRE: how it was acquired; SHUTDOWN: which way
     closing: Optional[Closing] = None
     role: Optional[HelperRole] = None  # PASS: what the helper does, by its name
-    other: Optional[str] = None  # MOVE: where the socket moves; DATA_CLEAR: the name cleared
+    # MOVE: where the socket moves; DATA_CLEAR: the name cleared; PASS: the name the call's result is bound to
+    other: Optional[str] = None
     file: bool = False  # through a makefile() object (`rfile.readline()`, `s.makefile().read()`)
     chained: bool = False  # through a makefile() made in the same expression
     into: Tuple[str, ...] = ()  # RECEIVE: the names the received bytes are bound to
@@ -174,11 +175,14 @@ class SocketModel:
         # Names holding what accept() returned, kept whole: `pair = srv.accept()`,
         # then `pair[0]` is the connection.
         self.accept_tuples: Set[str] = self._accept_tuples()
+        # `conn = wrap(s)` -> {"s"}: the names a call's result was made from
+        self.made_from: Dict[str, Set[str]] = self._made_from()
         self._collect_names()
         self.sockets: FrozenSet[str] = frozenset(self.acquired) | frozenset(self.evidence)  # names
         self.tracked: FrozenSet[str] = self.sockets | frozenset(self.attributes)
         self._received_into = self._receive_bindings()
         self.receive_calls: Dict[int, Event] = {}  # id(call) -> its RECEIVE event
+        self._closed_names: Optional[Set[Optional[str]]] = None  # see closed_somewhere()
         self.events: List[NodeEvents] = [self._node_events(node) for node in cfg.nodes]
         self._settle_literal_tests()
 
@@ -193,6 +197,25 @@ class SocketModel:
                         and method_of(value) == "accept" and not value.args:
                     found.add(bound.target)
         return found
+
+    def _made_from(self) -> Dict[str, Set[str]]:
+        found: Dict[str, Set[str]] = {}
+        for bindings in self.node_bindings:
+            for bound in bindings:
+                value = unawaited(bound.value)
+                if isinstance(bound.target, str) and bound.whole is None and isinstance(value, cst.Call):
+                    arguments = {arg.value.value for arg in value.args if isinstance(arg.value, cst.Name)}
+                    found.setdefault(bound.target, set()).update(arguments)
+        return found
+
+    def unwraps_own_layer(self, assigned: str, value: Optional[cst.BaseExpression]) -> bool:
+        """`s = conn.unwrap()` where `conn = wrap(s)`: unwrap() hands back the
+        socket under the TLS layer, which is the one `s` already holds."""
+        call = unawaited(value)
+        if not (isinstance(call, cst.Call) and method_of(call) == "unwrap" and isinstance(call.func, cst.Attribute)):
+            return False
+        layer = call.func.value
+        return isinstance(layer, cst.Name) and assigned in self.made_from.get(layer.value, ())
 
     def name_of(self, expression: Optional[cst.BaseExpression]) -> Optional[str]:
         """The text that stands for a socket expression: a name, an attribute
@@ -373,6 +396,15 @@ class SocketModel:
             return value.args[0].value.value
         return None
 
+    def unwrapped_socket(self, assigned: str, value) -> Optional[str]:
+        """`tls` in `plain = tls.unwrap()`: the same connection, without its TLS layer, moves to `plain`."""
+        call = unawaited(value)
+        if isinstance(call, cst.Call) and method_of(call) == "unwrap" and isinstance(call.func, cst.Attribute) \
+                and isinstance(call.func.value, cst.Name) and call.func.value.value in self.sockets \
+                and call.func.value.value != assigned and not self.unwraps_own_layer(assigned, call):
+            return call.func.value.value
+        return None
+
     def origin(self, name: str, seen=()) -> Tuple[Optional[cst.CSTNode], str]:
         """Where the socket a name holds was acquired: for an ssl wrapper,
         where the raw socket was (they are one socket for reporting)."""
@@ -402,6 +434,18 @@ class SocketModel:
 
     def of(self, index: int, var: str) -> Iterator[Event]:
         return (event for event in self.events[index].events if event.var == var)
+
+    def closed_somewhere(self, name: str) -> bool:
+        """Whether anything in the function closes `name`, tracked as a socket or
+        not: `conn.close()` on what a helper made from a socket."""
+        if self._closed_names is None:
+            self._closed_names = {
+                event.var for events in self.events for event in events.events if event.kind is EventKind.CLOSE
+            } | {
+                _receiver_name(call) for calls in self.node_calls for call in calls
+                if closes_by_name(method_of(call) or "")
+            }
+        return name in self._closed_names
 
     def closes(self, index: int, var: str) -> bool:
         """Whether node `index` closes (or detaches) the socket `var`."""
@@ -710,7 +754,8 @@ class SocketModel:
         else:
             # Any other callable: a hand-off unless this function closes the
             # socket after it (then it is a helper doing I/O: an exception source).
-            yield Event(EventKind.PASS, name, call, argument=True, role=_helper_role(short))
+            yield Event(EventKind.PASS, name, call, argument=True, role=_helper_role(short),
+                        other=_assigned_name(node.cst, call))
 
     def _closing_callbacks(self, call: cst.Call) -> Iterator[Event]:
         """`stack.callback(s.close)`, `self.addCleanup(s.close)`: closed later, on every path."""
@@ -778,11 +823,11 @@ class SocketModel:
         if isinstance(value, (cst.Tuple, cst.List, cst.Set, cst.Dict)):
             for name in self._names_in(value):
                 yield Event(EventKind.HANDOFF, name, node.cst)
-        wrapped = self.wrapped_socket(value)
+        wrapped = self.wrapped_socket(value) or self.unwrapped_socket(assigned, value)
         if wrapped is not None:
             yield Event(EventKind.MOVE, wrapped, value, other=assigned)
             return
-        if assigned in self.sockets:
+        if assigned in self.sockets and not self.unwraps_own_layer(assigned, value):
             how = self.acquisition(value) if value is not None else None
             if how is not None:
                 yield Event(EventKind.ACQUIRE, assigned, value, how=how)
@@ -891,6 +936,19 @@ def _is_assigned_to_name(statement, call: cst.Call) -> bool:
         targets = statement.targets if isinstance(statement, cst.Assign) else [statement]
         return all(isinstance(t.target, cst.Name) for t in targets)
     return False
+
+
+def _assigned_name(statement, call: cst.Call) -> Optional[str]:
+    """`conn = helper(sock)`: the one name the call's result is bound to."""
+    if isinstance(statement, cst.Assign) and len(statement.targets) == 1:
+        target = statement.targets[0].target
+    elif isinstance(statement, cst.AnnAssign):
+        target = statement.target
+    else:
+        return None
+    if unawaited(statement.value) is call and isinstance(target, cst.Name):
+        return target.value
+    return None
 
 
 def _receiver_name(call: cst.Call) -> Optional[str]:

@@ -90,6 +90,7 @@ class OwnershipAnalysis:
         self.paths_slot = len(self.slot) + len(self.data_slots)  # the valuations of all paths
         self.guards = self._guard_names() if self.owned else []
         self._guard_index = {name: index for index, name in enumerate(self.guards)}
+        self._kept_by_result: Set[int] = set()  # passes whose bound result is closed: see _resolve_passes
         self._handoff_calls = self._resolve_passes()
         self.obtained: Dict[str, cst.CSTNode] = {}
         self.leaked: Dict[str, int] = {}
@@ -122,7 +123,9 @@ class OwnershipAnalysis:
 
     def _resolve_passes(self) -> Set[int]:
         """Calls given an owned socket that hand it on: no close of that same
-        object follows them on a normal path (then they are I/O helpers)."""
+        object follows them on a normal path (then they are I/O helpers).
+        Fills `_kept_by_result` with the I/O helpers whose bound result is
+        closed: they hand the socket on only when they return."""
         handoffs: Set[int] = set()
         for name in self.owned:
             closing = [index for index in range(len(self.cfg.nodes)) if self._closes(index, name)]
@@ -141,11 +144,17 @@ class OwnershipAnalysis:
                     elif not any(closes_later[target] for target, kind in self.cfg.nodes[index].succ
                                  if kind in NORMAL_EDGES):
                         handoffs.add(id(event.node))
+                    elif event.other is not None and event.other != name and self.model.closed_somewhere(event.other):
+                        # `conn = wrap(sock)` ... `conn.close()`: once the call returns, the
+                        # result holds the socket (closing `conn` closes it), even when another
+                        # branch closes `sock` itself; if the call raises, `sock` is still ours.
+                        self._kept_by_result.add(id(event.node))
         return handoffs
 
     def is_handoff(self, event: Event) -> bool:
         return event.kind is EventKind.HANDOFF or (
-            event.kind is EventKind.PASS and id(event.node) in self._handoff_calls)
+            event.kind is EventKind.PASS
+            and (id(event.node) in self._handoff_calls or id(event.node) in self._kept_by_result))
 
     def is_source(self, event: Event) -> bool:
         return event.kind is EventKind.SOURCE or (

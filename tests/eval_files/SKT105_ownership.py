@@ -119,3 +119,57 @@ def wrapper_of_a_with_socket(ctx, addr):
         data = tls.recv(400)  # SKT101:16 recv() 'tls'
         tls.close()
         return data
+
+
+def starttls_and_back(msgs, addr, wrap):
+    # The wrapper a helper made from `s` is what gets closed on the TLS path, and
+    # `s = conn.unwrap()` gives back the socket `s` already holds: nothing is dropped.
+    wrapped = False
+    s = socket.create_connection(addr)
+    for indata in msgs:
+        if wrapped:
+            conn.write(indata)
+        else:
+            s.send(indata)  # SKT101:13 send() 's'
+        if indata == b"STARTTLS":
+            conn = wrap(s)
+            wrapped = True
+        elif indata == b"ENDTLS":
+            s = conn.unwrap()
+            wrapped = False
+    if wrapped:
+        conn.close()
+    else:
+        s.close()
+
+
+def unwrap_of_another_socket(addr, other, wrap):
+    s = socket.create_connection(addr)  # SKT105:9 's' rebound on line
+    conn = wrap(other)
+    s = conn.unwrap()
+    s.close()
+
+
+def unwrap_then_close(listener, ctx):
+    # unwrap() hands back the same connection without TLS: closing it closes the socket.
+    sock, addr = listener.accept()
+    tls = ctx.wrap_socket(sock, server_side=True)
+    data = tls.recv(6)  # SKT101:12 recv() 'tls'
+    plain = tls.unwrap()
+    plain.close()
+    return data
+
+
+def helper_result_closed_by_flag(addr, wrap, secure):
+    # A helper's result that the function closes holds the socket once the helper
+    # returns, even though `sock.close()` is reachable after it (through the branch
+    # the flag rules out); if the helper raises, the socket is still the caller's.
+    wrapped = False
+    sock = socket.create_connection(addr)
+    if secure:
+        conn = wrap(sock)  # SKT101:16 wrap() 'sock'
+        wrapped = True
+    if wrapped:
+        conn.close()
+    else:
+        sock.close()
