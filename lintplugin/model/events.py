@@ -211,11 +211,8 @@ class SocketModel:
     def unwraps_own_layer(self, assigned: str, value: Optional[cst.BaseExpression]) -> bool:
         """`s = conn.unwrap()` where `conn = wrap(s)`: unwrap() hands back the
         socket under the TLS layer, which is the one `s` already holds."""
-        call = unawaited(value)
-        if not (isinstance(call, cst.Call) and method_of(call) == "unwrap" and isinstance(call.func, cst.Attribute)):
-            return False
-        layer = call.func.value
-        return isinstance(layer, cst.Name) and assigned in self.made_from.get(layer.value, ())
+        layer = _unwrapped_layer(value)
+        return layer is not None and assigned in self.made_from.get(layer, ())
 
     def name_of(self, expression: Optional[cst.BaseExpression]) -> Optional[str]:
         """The text that stands for a socket expression: a name, an attribute
@@ -398,11 +395,9 @@ class SocketModel:
 
     def unwrapped_socket(self, assigned: str, value) -> Optional[str]:
         """`tls` in `plain = tls.unwrap()`: the same connection, without its TLS layer, moves to `plain`."""
-        call = unawaited(value)
-        if isinstance(call, cst.Call) and method_of(call) == "unwrap" and isinstance(call.func, cst.Attribute) \
-                and isinstance(call.func.value, cst.Name) and call.func.value.value in self.sockets \
-                and call.func.value.value != assigned and not self.unwraps_own_layer(assigned, call):
-            return call.func.value.value
+        layer = _unwrapped_layer(value)
+        if layer in self.sockets and layer != assigned and not self.unwraps_own_layer(assigned, value):
+            return layer
         return None
 
     def origin(self, name: str, seen=()) -> Tuple[Optional[cst.CSTNode], str]:
@@ -948,6 +943,14 @@ def _assigned_name(statement, call: cst.Call) -> Optional[str]:
         return None
     if unawaited(statement.value) is call and isinstance(target, cst.Name):
         return target.value
+    return None
+
+
+def _unwrapped_layer(value: Optional[cst.BaseExpression]) -> Optional[str]:
+    """`tls` in `tls.unwrap()`: the TLS layer whose socket the call hands back."""
+    call = unawaited(value)
+    if isinstance(call, cst.Call) and method_of(call) == "unwrap":
+        return _receiver_name(call)
     return None
 
 
