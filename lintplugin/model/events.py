@@ -517,9 +517,7 @@ class SocketModel:
         if node.kind is NodeKind.RAISE:
             events.extend(Event(EventKind.SOURCE, name, node.cst) for name in sorted(self.sockets))
         if node.kind is NodeKind.FOR:
-            owner = self._socket_behind(dotted_name(node.statement.iter))
-            if owner is not None and "." not in owner:
-                events.append(Event(EventKind.SOURCE, owner, node.statement.iter))
+            events.extend(self._iteration_events(node.statement))
         for name in escaping_names(node):
             if name in self.sockets:
                 events.append(Event(EventKind.HANDOFF, name, node.cst))
@@ -535,6 +533,19 @@ class SocketModel:
         elif node.kind is NodeKind.ASSERT:
             result.eof = eof_test(node.cst.test, self.receive_of)
         return result
+
+    def _iteration_events(self, loop: cst.For) -> Iterator[Event]:
+        """`for line in rfile:` reads the socket. `for sock in pair:` over a
+        `socketpair()` held whole reads nothing; a loop that closes each end
+        closes the pair."""
+        iterated = dotted_name(loop.iter)
+        if iterated in self.acquired and all(_is_socketpair(value) for value, _ in self.acquired[iterated]):
+            if isinstance(loop.target, cst.Name) and _closes_in(loop.body, loop.target.value):
+                yield Event(EventKind.CLOSE, iterated, loop.iter, closing=Closing.CALL)
+            return
+        owner = self._socket_behind(iterated)
+        if owner is not None and "." not in owner:
+            yield Event(EventKind.SOURCE, owner, loop.iter)
 
     def _at_eof_test(self, test: cst.BaseExpression) -> Optional[EofTest]:
         """`reader.at_eof()` (true at end-of-file), `not reader.at_eof()`."""
@@ -944,6 +955,19 @@ def _assigned_name(statement, call: cst.Call) -> Optional[str]:
     if unawaited(statement.value) is call and isinstance(target, cst.Name):
         return target.value
     return None
+
+
+def _is_socketpair(value: cst.CSTNode) -> bool:
+    call = unawaited(value)
+    return isinstance(call, cst.Call) and (dotted_name(call.func) or "").rsplit(".", 1)[-1] == "socketpair"
+
+
+def _closes_in(body: cst.CSTNode, name: str) -> bool:
+    """Whether `body` calls `name.close()` (or another closing method) anywhere."""
+    return any(
+        isinstance(node, cst.Call) and _receiver_name(node) == name and closes_by_name(method_of(node) or "")
+        for node in walk([body])
+    )
 
 
 def _unwrapped_layer(value: Optional[cst.BaseExpression]) -> Optional[str]:

@@ -173,3 +173,20 @@ def helper_result_closed_by_flag(addr, wrap, secure):
         conn.close()
     else:
         sock.close()
+
+
+def socketpair_fixture():
+    # Iterating a socketpair() held whole reads nothing; the loop that closes each end closes it.
+    pair = socket.socketpair()
+    for sock in pair:
+        sock.setblocking(False)
+    yield pair
+    for sock in pair:
+        sock.close()
+
+
+def socketpair_set_up_and_dropped():
+    pair = socket.socketpair()  # SKT105:12 'pair' returns without close()
+    for sock in pair:
+        sock.setblocking(False)
+    return len(pair)
