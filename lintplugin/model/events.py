@@ -28,7 +28,7 @@ from lintplugin.flow.cfg import CFG, FALSE, ROUTING, TRUE, Node, NodeKind
 from lintplugin.model.calls import acquisition, is_datagram, is_socket_call, reads_to_end, shutdown_how
 from lintplugin.model.classes import MethodEffect
 from lintplugin.model.conditions import EofTest, eof_test, none_tests
-from lintplugin.model.node_syntax import Bound, captured_names, escaping_names, node_bindings, node_calls
+from lintplugin.model.node_syntax import Bound, captured_names, escaping_names, node_bindings, node_calls, unpack
 from lintplugin.model.vocabulary import (
     ACQUIRING_FUNCTIONS,
     CONNECT_METHODS,
@@ -183,6 +183,7 @@ class SocketModel:
         self._received_into = self._receive_bindings()
         self.receive_calls: Dict[int, Event] = {}  # id(call) -> its RECEIVE event
         self._closed_names: Optional[Set[Optional[str]]] = None  # see closed_somewhere()
+        self._closure_sockets: Optional[Dict[str, FrozenSet[str]]] = None  # see _closures()
         self.events: List[NodeEvents] = [self._node_events(node) for node in cfg.nodes]
         self._settle_literal_tests()
 
@@ -527,12 +528,38 @@ class SocketModel:
         if self.sockets:
             for name in captured_names(node, self.sockets):
                 events.append(Event(EventKind.HANDOFF, name, node.cst))
+            events.extend(self._closure_use_events(node))
         if node.kind is NodeKind.TEST:
             result.eof = eof_test(node.cst, self.receive_of) or self._at_eof_test(node.cst)
             result.none_tests = none_tests(node.cst)
         elif node.kind is NodeKind.ASSERT:
             result.eof = eof_test(node.cst.test, self.receive_of)
         return result
+
+    def _closure_use_events(self, node: Node) -> Iterator[Event]:
+        """`def serve(): with sock: ...` defined before `sock` is acquired, then
+        `Thread(target=serve)` or `serve()`: the closure takes the socket when it
+        is handed on or run, not where it was defined."""
+        closures = self._closures()
+        if not closures:
+            return
+        for call in self.node_calls[node.index]:
+            used = [call.func] + [arg.value for arg in call.args]
+            for expression in used:
+                if isinstance(expression, cst.Name):
+                    for name in sorted(closures.get(expression.value, ())):
+                        yield Event(EventKind.HANDOFF, name, call)
+
+    def _closures(self) -> Dict[str, FrozenSet[str]]:
+        """Nested functions of this scope -> the socket names they use."""
+        if self._closure_sockets is None:
+            self._closure_sockets = {}
+            for node in self.cfg.nodes:
+                if node.kind is NodeKind.STMT and isinstance(node.cst, cst.FunctionDef):
+                    captured = frozenset(captured_names(node, self.sockets)) - _own_names(node.cst)
+                    if captured:
+                        self._closure_sockets[node.cst.name.value] = captured
+        return self._closure_sockets
 
     def _iteration_events(self, loop: cst.For) -> Iterator[Event]:
         """`for line in rfile:` reads the socket. `for sock in pair:` over a
@@ -955,6 +982,26 @@ def _assigned_name(statement, call: cst.Call) -> Optional[str]:
     if unawaited(statement.value) is call and isinstance(target, cst.Name):
         return target.value
     return None
+
+
+def _own_names(function: cst.FunctionDef) -> FrozenSet[str]:
+    """Names a nested function binds itself (its parameters and assignments),
+    which are not the enclosing function's even when they are spelled the same."""
+    own = {param.name.value for param in named_parameters(function.params)}
+    nonlocal_names = set()
+    for current in walk([function.body]):
+        if isinstance(current, cst.Nonlocal):
+            nonlocal_names.update(item.name.value for item in current.names)
+        targets: List[cst.BaseExpression] = []
+        if isinstance(current, cst.Assign):
+            targets = [target.target for target in current.targets]
+        elif isinstance(current, (cst.AnnAssign, cst.AugAssign, cst.For)):
+            targets = [current.target]
+        elif isinstance(current, cst.WithItem) and current.asname is not None:
+            targets = [current.asname.name]
+        for target in targets:
+            own.update(bound.target for bound in unpack(target, None) if isinstance(bound.target, str))
+    return frozenset(own - nonlocal_names)
 
 
 def _is_socketpair(value: cst.CSTNode) -> bool:

@@ -1,5 +1,6 @@
 """Ownership, spec v2.6: what hands a socket on, what is one socket, and what is no socket."""
 import socket
+import threading
 
 
 class Client:
@@ -46,7 +47,7 @@ def rewrapped(addr, wrap):
 
 
 def second_pair_loses_the_first():
-    a, b = socket.socketpair()  # SKT105:12 'a' 'b' "are never closed" "rebound on line 50"
+    a, b = socket.socketpair()  # SKT105:12 'a' 'b' "are never closed" "rebound on line 51"
     a, b = socket.socketpair()
     a.close()
     b.close()
@@ -190,3 +191,39 @@ def socketpair_set_up_and_dropped():
     for sock in pair:
         sock.setblocking(False)
     return len(pair)
+
+
+def closure_defined_before_the_socket(ctx):
+    # The closure takes the socket when it is handed to the thread, not where it is defined.
+    def serve():
+        with srv:
+            srv.accept()
+
+    srv = ctx.wrap_socket(socket.socket(), server_side=True)
+    srv.bind(("127.0.0.1", 0))  # SKT101:5 bind() 'srv'
+    srv.listen()
+    threading.Thread(target=serve, daemon=True).start()
+    return srv.getsockname()
+
+
+def closure_defined_but_never_run():
+    def serve():
+        with srv:
+            srv.accept()
+
+    srv = socket.socket()  # SKT105:11 'srv' returns without close()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen()
+    return srv.getsockname()
+
+
+def closure_with_its_own_socket(addr):
+    # `listener` inside setup() is setup's own name: calling setup() hands nothing on.
+    def setup():
+        listener = socket.create_server(addr)
+        return listener
+
+    listener = setup()
+    conn, _ = listener.accept()  # SKT101:15 accept() 'listener'
+    conn.close()
+    listener.close()
