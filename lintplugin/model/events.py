@@ -175,8 +175,9 @@ class SocketModel:
         # Names holding what accept() returned, kept whole: `pair = srv.accept()`,
         # then `pair[0]` is the connection.
         self.accept_tuples: Set[str] = self._accept_tuples()
-        # `conn = wrap(s)` -> {"s"}: the names a call's result was made from
-        self.made_from: Dict[str, Set[str]] = self._made_from()
+        # `conn = wrap(s)` -> {"s"}: the names a call's result was made from; built
+        # on the first unwrap() seen, as few functions have one
+        self._made_from: Optional[Dict[str, Set[str]]] = None
         self._collect_names()
         self.sockets: FrozenSet[str] = frozenset(self.acquired) | frozenset(self.evidence)  # names
         self.tracked: FrozenSet[str] = self.sockets | frozenset(self.attributes)
@@ -199,7 +200,13 @@ class SocketModel:
                     found.add(bound.target)
         return found
 
-    def _made_from(self) -> Dict[str, Set[str]]:
+    def made_from(self, name: str) -> Set[str]:
+        """The names given to the call whose result `name` holds (`conn = wrap(s)`: {"s"})."""
+        if self._made_from is None:
+            self._made_from = self._results_made_from()
+        return self._made_from.get(name, set())
+
+    def _results_made_from(self) -> Dict[str, Set[str]]:
         found: Dict[str, Set[str]] = {}
         for bindings in self.node_bindings:
             for bound in bindings:
@@ -213,7 +220,7 @@ class SocketModel:
         """`s = conn.unwrap()` where `conn = wrap(s)`: unwrap() hands back the
         socket under the TLS layer, which is the one `s` already holds."""
         layer = _unwrapped_layer(value)
-        return layer is not None and assigned in self.made_from.get(layer, ())
+        return layer is not None and assigned in self.made_from(layer)
 
     def name_of(self, expression: Optional[cst.BaseExpression]) -> Optional[str]:
         """The text that stands for a socket expression: a name, an attribute
