@@ -445,8 +445,7 @@ class SocketModel:
             self._closed_names = {
                 event.var for events in self.events for event in events.events if event.kind is EventKind.CLOSE
             } | {
-                _receiver_name(call) for calls in self.node_calls for call in calls
-                if closes_by_name(method_of(call) or "")
+                _closed_receiver(call) for calls in self.node_calls for call in calls
             }
         return name in self._closed_names
 
@@ -1018,10 +1017,12 @@ def _is_socketpair(value: cst.CSTNode) -> bool:
 
 def _closes_in(body: cst.CSTNode, name: str) -> bool:
     """Whether `body` calls `name.close()` (or another closing method) anywhere."""
-    return any(
-        isinstance(node, cst.Call) and _receiver_name(node) == name and closes_by_name(method_of(node) or "")
-        for node in walk([body])
-    )
+    return any(isinstance(node, cst.Call) and _closed_receiver(node) == name for node in walk([body]))
+
+
+def _closed_receiver(call: cst.Call) -> Optional[str]:
+    """`conn` in `conn.close()` (or another closing method: `conn.aclose()`, `conn.disconnect()`)."""
+    return _receiver_name(call) if closes_by_name(method_of(call) or "") else None
 
 
 def _unwrapped_layer(value: Optional[cst.BaseExpression]) -> Optional[str]:
