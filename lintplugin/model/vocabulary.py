@@ -168,6 +168,8 @@ NOT_SOCKET_METHODS = frozenset({
     # ASGI / Starlette websockets
     "send_text", "send_json", "send_bytes", "receive_text", "receive_json", "receive_bytes",
     "iter_text", "iter_bytes", "iter_json",
+    # pyOpenSSL connections over memory BIOs: TLS bytes in and out of buffers, no socket under them
+    "bio_write", "bio_read", "bio_shutdown",
 })
 
 

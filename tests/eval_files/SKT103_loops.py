@@ -180,3 +180,15 @@ def until_marker(sock):
     while True:
         if sock.recv(16).endswith(b"\n"):  # SKT103:12 recv() 'sock'
             break
+
+
+class MemoryBioTLS:
+    # pyOpenSSL over memory BIOs (bio_write/bio_read): no socket under it, no SKT103.
+    def pump(self, data):
+        self._conn.bio_write(data)
+        while True:
+            try:
+                chunk = self._conn.recv(1)
+            except ValueError:
+                break
+            self.out.append(chunk)
