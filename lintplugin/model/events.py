@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Dict, FrozenSet, Iterator, List, Optional, Set, Tuple
+from typing import Callable, Dict, FrozenSet, Iterator, List, Optional, Set, Tuple
 
 import libcst as cst
 
@@ -28,7 +28,7 @@ from lintplugin.flow.cfg import CFG, FALSE, ROUTING, TRUE, Node, NodeKind
 from lintplugin.model.calls import acquisition, is_datagram, is_socket_call, reads_to_end, shutdown_how
 from lintplugin.model.classes import MethodEffect
 from lintplugin.model.conditions import EofTest, eof_test, none_tests
-from lintplugin.model.node_syntax import Bound, captured_names, escaping_names, node_bindings, node_calls, unpack
+from lintplugin.model.node_syntax import Bound, captured_names, escaping_names, node_bindings, node_calls
 from lintplugin.model.vocabulary import (
     ACQUIRING_FUNCTIONS,
     CONNECT_METHODS,
@@ -143,8 +143,10 @@ class SocketModel:
     """Which expressions are sockets in one scope, and what each CFG node does to them."""
 
     def __init__(self, scope: Scope, cfg: CFG, datagram_attributes: FrozenSet[str] = frozenset(),
-                 self_methods: Optional[Dict[str, MethodEffect]] = None, serves: Optional[bool] = None) -> None:
+                 self_methods: Optional[Dict[str, MethodEffect]] = None, serves: Optional[bool] = None,
+                 scope_of: Callable[[cst.CSTNode], Optional[Scope]] = lambda node: None) -> None:
         self.scope = scope
+        self.scope_of = scope_of  # the scope of a nested function, from the module's scope walk
         self.cfg = cfg
         self.self_methods = self_methods or {}  # what `self.m()` does to self's sockets
         # A connection handler of a server in this module: True for asyncio's
@@ -562,10 +564,18 @@ class SocketModel:
             self._closure_sockets = {}
             for node in self.cfg.nodes:
                 if node.kind is NodeKind.STMT and isinstance(node.cst, cst.FunctionDef):
-                    captured = frozenset(captured_names(node, self.sockets)) - _own_names(node.cst)
+                    captured = frozenset(captured_names(node, self.sockets)) - self._own_names(node.cst)
                     if captured:
                         self._closure_sockets[node.cst.name.value] = captured
         return self._closure_sockets
+
+    def _own_names(self, function: cst.FunctionDef) -> FrozenSet[str]:
+        """Names a nested function binds itself (parameters, assignments), which
+        are not this function's even when spelled the same; unknown: none."""
+        nested = self.scope_of(function)
+        if nested is None:
+            return frozenset()
+        return frozenset(nested.bindings) - nested.declared_nonlocal - nested.declared_global
 
     def _iteration_events(self, loop: cst.For) -> Iterator[Event]:
         """`for line in rfile:` reads the socket. `for sock in pair:` over a
@@ -988,26 +998,6 @@ def _assigned_name(statement, call: cst.Call) -> Optional[str]:
     if unawaited(statement.value) is call and isinstance(target, cst.Name):
         return target.value
     return None
-
-
-def _own_names(function: cst.FunctionDef) -> FrozenSet[str]:
-    """Names a nested function binds itself (its parameters and assignments),
-    which are not the enclosing function's even when they are spelled the same."""
-    own = {param.name.value for param in named_parameters(function.params)}
-    nonlocal_names = set()
-    for current in walk([function.body]):
-        if isinstance(current, cst.Nonlocal):
-            nonlocal_names.update(item.name.value for item in current.names)
-        targets: List[cst.BaseExpression] = []
-        if isinstance(current, cst.Assign):
-            targets = [target.target for target in current.targets]
-        elif isinstance(current, (cst.AnnAssign, cst.AugAssign, cst.For)):
-            targets = [current.target]
-        elif isinstance(current, cst.WithItem) and current.asname is not None:
-            targets = [current.asname.name]
-        for target in targets:
-            own.update(bound.target for bound in unpack(target, None) if isinstance(bound.target, str))
-    return frozenset(own - nonlocal_names)
 
 
 def _is_socketpair(value: cst.CSTNode) -> bool:

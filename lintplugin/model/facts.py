@@ -33,6 +33,7 @@ class FileFacts:
         self.position_of = position_of
         self._empty_module = cst.Module(body=[])
         self._models: Dict[int, SocketModel] = {}
+        self._scope_by_node: Optional[Dict[int, Scope]] = None  # see scope_of()
         self._ownership: Dict[int, Optional[OwnershipAnalysis]] = {}
         self._shutdowns: Dict[int, List[Tuple[cst.Call, str]]] = {}
         self._datagram_attributes: Optional[FrozenSet[str]] = None
@@ -42,12 +43,18 @@ class FileFacts:
         # top-level class does with self's attributes, in all its methods.
         self.class_summary: Callable[[str], Optional[ClassSummary]] = lambda name: None
 
+    def scope_of(self, node: cst.CSTNode) -> Optional[Scope]:
+        if self._scope_by_node is None:
+            self._scope_by_node = {id(scope.node): scope for scope in self.scopes}
+        return self._scope_by_node.get(id(node))
+
     def socket_model(self, scope: Scope) -> SocketModel:
         key = id(scope)
         if key not in self._models:
             graph = build_cfg(scope.node, resolve=lambda expression: qualified_name(expression, scope))
             serves = self.handlers.get(scope.name) if isinstance(scope.node, cst.FunctionDef) else None
-            self._models[key] = SocketModel(scope, graph, self.datagram_attributes, self.self_methods(scope), serves)
+            self._models[key] = SocketModel(scope, graph, self.datagram_attributes, self.self_methods(scope), serves,
+                                            scope_of=self.scope_of)
         return self._models[key]
 
     def ownership(self, scope: Scope) -> Optional[OwnershipAnalysis]:
